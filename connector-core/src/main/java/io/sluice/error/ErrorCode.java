@@ -1,0 +1,63 @@
+package io.sluice.error;
+
+/**
+ * Every failure Sluice reports, with a stable number (never reused) and a category. The numbers are
+ * part of the wire contract: peers see them in error details and operators grep for them.
+ */
+public enum ErrorCode {
+  // 1xx: input and configuration
+  INVALID_ARGUMENT(100, ErrorCategory.INVALID_ARGUMENT),
+  INVALID_CONFIG(101, ErrorCategory.INVALID_ARGUMENT),
+  INVALID_POLICY(102, ErrorCategory.INVALID_ARGUMENT),
+  INVALID_CERTIFICATE_REQUEST(103, ErrorCategory.INVALID_ARGUMENT),
+  WRONG_PASSPHRASE(104, ErrorCategory.INVALID_ARGUMENT),
+  INVALID_DATA(105, ErrorCategory.INVALID_ARGUMENT),
+  // 2xx: policy
+  POLICY_DENIED(200, ErrorCategory.POLICY_DENIED),
+  AGREEMENT_NOT_USABLE(201, ErrorCategory.POLICY_DENIED),
+  RESULT_WITHHELD(202, ErrorCategory.POLICY_DENIED),
+  // 3xx: protocol
+  PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
+  MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),
+  INVALID_POINT(302, ErrorCategory.PROTOCOL_VIOLATION),
+  // 4xx: lookup and state
+  NOT_FOUND(400, ErrorCategory.NOT_FOUND),
+  ALREADY_EXISTS(401, ErrorCategory.CONFLICT),
+  CONFLICT(402, ErrorCategory.CONFLICT),
+  // 5xx: limits
+  RESOURCE_EXHAUSTED(500, ErrorCategory.RESOURCE_EXHAUSTED),
+  USE_COUNT_EXHAUSTED(501, ErrorCategory.RESOURCE_EXHAUSTED),
+  // 6xx: identity
+  UNAUTHENTICATED(600, ErrorCategory.UNAUTHENTICATED),
+  BAD_SIGNATURE(601, ErrorCategory.UNAUTHENTICATED),
+  // 9xx: environment and bugs
+  UNAVAILABLE(900, ErrorCategory.UNAVAILABLE),
+  IO_ERROR(901, ErrorCategory.UNAVAILABLE),
+  INTERNAL(999, ErrorCategory.INTERNAL);
+
+  private final int number;
+  private final ErrorCategory category;
+
+  ErrorCode(int number, ErrorCategory category) {
+    this.number = number;
+    this.category = category;
+  }
+
+  public int number() {
+    return number;
+  }
+
+  public ErrorCategory category() {
+    return category;
+  }
+
+  /** The code with this number, or {@link #INTERNAL} when a peer sends one we do not know. */
+  public static ErrorCode ofNumber(int number) {
+    for (ErrorCode code : values()) {
+      if (code.number == number) {
+        return code;
+      }
+    }
+    return INTERNAL;
+  }
+}
