@@ -1,0 +1,93 @@
+package io.sluice.node.cli;
+
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import io.sluice.node.demo.MeshDemo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice demo}: whole data spaces on this machine, narrated. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = "Run a demo data space on this machine.",
+    subcommands = {DemoCommand.Mesh.class})
+final class DemoCommand implements Runnable {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(
+      name = "mesh",
+      mixinStandardHelpOptions = true,
+      description =
+          "Create an authority and N nodes, have every node call every other over mTLS, revoke"
+              + " one and show that the others refuse it, then shut down.")
+  static final class Mesh implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+
+    @Option(
+        names = "--nodes",
+        paramLabel = "N",
+        defaultValue = "3",
+        description = "Number of nodes, 2-8 (default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(
+        names = "--dir",
+        paramLabel = "DIR",
+        description =
+            "Keep the data space in DIR (default: a temporary directory, deleted afterwards).")
+    Path dir;
+
+    @Override
+    public Integer call() throws IOException {
+      Path target = dir != null ? dir : Files.createTempDirectory("sluice-mesh-");
+      if (dir != null && Files.exists(dir) && !isEmptyDir(dir)) {
+        throw new SluiceException(
+            ErrorCode.ALREADY_EXISTS, dir + " is not empty; give a new or empty directory");
+      }
+      NodeCommand.setRootLogLevel(ch.qos.logback.classic.Level.ERROR);
+      try {
+        new MeshDemo(spec.commandLine().getOut()).run(target, nodes);
+      } finally {
+        if (dir == null) {
+          deleteTree(target);
+        }
+      }
+      return 0;
+    }
+  }
+
+  static boolean isEmptyDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

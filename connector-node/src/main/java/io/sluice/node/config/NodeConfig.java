@@ -1,0 +1,62 @@
+package io.sluice.node.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A node's configuration, as read from its YAML file. Relative paths are resolved against the
+ * directory of the file. See {@link NodeConfigLoader} for the format.
+ *
+ * @param source the file this came from
+ * @param participant this node's participant id (must match its certificate)
+ * @param space the data space id (must match the authority)
+ * @param listen host:port the node serves on
+ * @param identity certificate, key, trust anchor and CRL
+ * @param dataDir where the node keeps its state
+ * @param store JDBC URL of the store; defaults to an SQLite file in the data directory
+ * @param peers participant id to host:port of the nodes this one talks to
+ * @param limits RPC deadlines and sizes
+ * @param fieldLines the line of each field in the source file, for messages
+ */
+public record NodeConfig(
+    Path source,
+    String participant,
+    String space,
+    HostPort listen,
+    Identity identity,
+    Path dataDir,
+    String store,
+    Map<String, HostPort> peers,
+    Limits limits,
+    Map<String, Integer> fieldLines) {
+
+  /** An error about {@code field} of this configuration, located at its line when known. */
+  public ConfigException error(String field, String problem) {
+    return ConfigException.at(source, fieldLines, field, problem);
+  }
+
+  /** Files of this node's identity. */
+  public record Identity(Path cert, Path key, Path passphraseFile, Path trust, Path crl) {}
+
+  /** Deadlines and size limits applied to every RPC. */
+  public record Limits(
+      long rpcDeadlineMillis,
+      int maxMessageBytes,
+      long shutdownGraceMillis,
+      long handshakeTimeoutMillis) {
+    public static final Limits DEFAULTS = new Limits(10_000, 8 * 1024 * 1024, 10_000, 10_000);
+  }
+
+  /** A host and port; parsed from {@code host:port} (IPv6 literals in brackets). */
+  public record HostPort(String host, int port) {
+    @Override
+    public String toString() {
+      return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+  }
+
+  /** The default store URL for a data directory. */
+  public static String defaultStore(Path dataDir) {
+    return "jdbc:sqlite:" + dataDir.resolve("node.db");
+  }
+}
