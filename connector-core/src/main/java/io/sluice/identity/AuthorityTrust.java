@@ -246,7 +246,7 @@ public final class AuthorityTrust {
               next.toInstant());
         }
         crl = new CrlSnapshot(stamp, number, Set.copyOf(revoked), false);
-        log.info("loaded CRL {} (number {}, {} revoked)", crlFile, number, revoked.size());
+        log.debug("loaded CRL {} (number {}, {} revoked)", crlFile, number, revoked.size());
       } catch (SluiceException | GeneralSecurityException e) {
         log.warn("CRL {} is not a valid CRL of the authority; keeping the last valid one", crlFile);
         crl = crl.withStamp(stamp);

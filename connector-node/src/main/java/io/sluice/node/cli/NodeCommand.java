@@ -109,9 +109,15 @@ final class NodeCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      setRootLogLevel(verbose.verbose ? Level.DEBUG : Level.INFO);
+      if (verbose.verbose) {
+        setRootLogLevel(Level.DEBUG);
+      }
       NodeConfig cfg = NodeConfigLoader.load(config);
       SluiceNode node = SluiceNode.start(cfg, System.getenv(), Clock.systemUTC());
+      if (!verbose.verbose) {
+        // quiet while starting, so a bad configuration gets exactly one line
+        setRootLogLevel(Level.INFO);
+      }
       // SIGTERM and SIGINT stop the node gracefully and the process exits 0 (a JVM killed by a
       // signal would exit 143); a shutdown hook covers every other way the JVM may end.
       CountDownLatch stopRequested = new CountDownLatch(1);

@@ -165,8 +165,14 @@ public final class NodeConfigLoader {
       }
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new ConfigException(
-          file, at == null ? 0 : at.getLineNr(), null, "not valid YAML: " + e.getOriginalMessage());
+      int line = at == null ? 0 : at.getLineNr();
+      String problem = e.getOriginalMessage().lines().findFirst().orElse("syntax error");
+      if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked
+          && marked.getProblemMark() != null) {
+        line = marked.getProblemMark().getLine() + 1;
+        problem = marked.getProblem();
+      }
+      throw new ConfigException(file, line, null, "not valid YAML: " + problem);
     } catch (IOException e) {
       throw new ConfigException(file, 0, null, "cannot parse: " + reasonOf(e));
     }

@@ -1,0 +1,62 @@
+package io.sluice.node;
+
+import io.sluice.identity.Authority;
+import io.sluice.identity.PemFiles;
+import io.sluice.identity.TestAuthority;
+import io.sluice.node.config.NodeConfig;
+import io.sluice.node.config.NodeConfigLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes node directories and configurations for tests (plain keys unless a passphrase is given).
+ */
+public final class TestNodes {
+  private TestNodes() {}
+
+  /** Issues {@code participant}, writes its key, certificate and node.yaml (port 0) under dir. */
+  public static Path provision(
+      TestAuthority ca, Path dir, String participant, List<String> roles, char[] passphrase) {
+    var issued = ca.issue(participant, roles, Map.of("industry", "testing"));
+    Path nodeDir = dir.resolve(participant);
+    PemFiles.writePrivateKey(nodeDir.resolve("node.key"), issued.key(), passphrase);
+    PemFiles.writeCertificate(nodeDir.resolve("node.crt"), issued.certificate());
+    StringBuilder yaml =
+        new StringBuilder()
+            .append("participant: ")
+            .append(participant)
+            .append('\n')
+            .append("space: ")
+            .append(ca.authority.space())
+            .append('\n')
+            .append("listen: 127.0.0.1:0\n")
+            .append("identity:\n")
+            .append("  cert: node.crt\n")
+            .append("  key: node.key\n");
+    if (passphrase != null) {
+      PemFiles.writeAtomically(
+          nodeDir.resolve("passphrase"),
+          new String(passphrase).getBytes(StandardCharsets.UTF_8),
+          true);
+      yaml.append("  passphraseFile: passphrase\n");
+    }
+    yaml.append("  trust: ")
+        .append(ca.dir.resolve(Authority.CERT_FILE).toAbsolutePath())
+        .append('\n')
+        .append("  crl: ")
+        .append(ca.dir.resolve(Authority.CRL_FILE).toAbsolutePath())
+        .append('\n')
+        .append("dataDir: data\n");
+    Path config = nodeDir.resolve("node.yaml");
+    PemFiles.writeAtomically(config, yaml.toString().getBytes(StandardCharsets.UTF_8), false);
+    return config;
+  }
+
+  public static SluiceNode start(Path config) {
+    NodeConfig cfg = NodeConfigLoader.load(config);
+    return SluiceNode.start(cfg, Map.of(), Clock.systemUTC());
+  }
+}
