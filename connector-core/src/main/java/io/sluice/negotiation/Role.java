@@ -1,0 +1,7 @@
+package io.sluice.negotiation;
+
+/** Which side of a negotiation this node is on. */
+public enum Role {
+  CONSUMER,
+  PROVIDER
+}
