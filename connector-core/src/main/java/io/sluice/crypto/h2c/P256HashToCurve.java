@@ -94,9 +94,9 @@ public final class P256HashToCurve {
 
   /**
    * {@code hash_to_field(msg, count)} for GF(p) of P-256 (m = 1, L = 48): {@code count} field
-   * elements as integers in [0, p).
+   * elements as integers in [0, p). Exposed to this package for the RFC's vectors.
    */
-  public static BigInteger[] hashToField(byte[] msg, byte[] dst, int count) {
+  static BigInteger[] hashToField(byte[] msg, byte[] dst, int count) {
     if (count < 1) {
       throw new IllegalArgumentException("count must be positive");
     }

@@ -16,6 +16,9 @@ import org.bouncycastle.math.ec.ECPoint;
  * hash of this suite from every other protocol's. Only mode 0 exists here; the verifiable modes
  * need proofs this codebase does not implement.
  *
+ * <p>A suite is a constant: it takes nothing from the wire, and its domain separation tags are
+ * fixed by the RFC (and checked against the RFC's {@code groupDST} in the tests). Immutable.
+ *
  * @param <E> the group's element type
  */
 public final class OprfSuite<E> {
