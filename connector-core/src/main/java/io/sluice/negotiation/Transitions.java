@@ -35,20 +35,80 @@ public final class Transitions {
   static {
     // The consumer's view.
     on(Role.CONSUMER, null, Direction.SENT, Kind.REQUEST, NegotiationState.REQUESTED);
-    on(Role.CONSUMER, NegotiationState.REQUESTED, Direction.RECEIVED, Kind.OFFER, NegotiationState.OFFERED);
-    on(Role.CONSUMER, NegotiationState.REQUESTED, Direction.RECEIVED, Kind.AGREEMENT, NegotiationState.AGREED);
-    on(Role.CONSUMER, NegotiationState.OFFERED, Direction.SENT, Kind.ACCEPTED, NegotiationState.ACCEPTED);
-    on(Role.CONSUMER, NegotiationState.ACCEPTED, Direction.RECEIVED, Kind.AGREEMENT, NegotiationState.AGREED);
-    on(Role.CONSUMER, NegotiationState.AGREED, Direction.SENT, Kind.VERIFICATION, NegotiationState.VERIFIED);
-    on(Role.CONSUMER, NegotiationState.VERIFIED, Direction.RECEIVED, Kind.FINALIZED, NegotiationState.FINALIZED);
+    on(
+        Role.CONSUMER,
+        NegotiationState.REQUESTED,
+        Direction.RECEIVED,
+        Kind.OFFER,
+        NegotiationState.OFFERED);
+    on(
+        Role.CONSUMER,
+        NegotiationState.REQUESTED,
+        Direction.RECEIVED,
+        Kind.AGREEMENT,
+        NegotiationState.AGREED);
+    on(
+        Role.CONSUMER,
+        NegotiationState.OFFERED,
+        Direction.SENT,
+        Kind.ACCEPTED,
+        NegotiationState.ACCEPTED);
+    on(
+        Role.CONSUMER,
+        NegotiationState.ACCEPTED,
+        Direction.RECEIVED,
+        Kind.AGREEMENT,
+        NegotiationState.AGREED);
+    on(
+        Role.CONSUMER,
+        NegotiationState.AGREED,
+        Direction.SENT,
+        Kind.VERIFICATION,
+        NegotiationState.VERIFIED);
+    on(
+        Role.CONSUMER,
+        NegotiationState.VERIFIED,
+        Direction.RECEIVED,
+        Kind.FINALIZED,
+        NegotiationState.FINALIZED);
     // The provider's view: the mirror image.
     on(Role.PROVIDER, null, Direction.RECEIVED, Kind.REQUEST, NegotiationState.REQUESTED);
-    on(Role.PROVIDER, NegotiationState.REQUESTED, Direction.SENT, Kind.OFFER, NegotiationState.OFFERED);
-    on(Role.PROVIDER, NegotiationState.REQUESTED, Direction.SENT, Kind.AGREEMENT, NegotiationState.AGREED);
-    on(Role.PROVIDER, NegotiationState.OFFERED, Direction.RECEIVED, Kind.ACCEPTED, NegotiationState.ACCEPTED);
-    on(Role.PROVIDER, NegotiationState.ACCEPTED, Direction.SENT, Kind.AGREEMENT, NegotiationState.AGREED);
-    on(Role.PROVIDER, NegotiationState.AGREED, Direction.RECEIVED, Kind.VERIFICATION, NegotiationState.VERIFIED);
-    on(Role.PROVIDER, NegotiationState.VERIFIED, Direction.SENT, Kind.FINALIZED, NegotiationState.FINALIZED);
+    on(
+        Role.PROVIDER,
+        NegotiationState.REQUESTED,
+        Direction.SENT,
+        Kind.OFFER,
+        NegotiationState.OFFERED);
+    on(
+        Role.PROVIDER,
+        NegotiationState.REQUESTED,
+        Direction.SENT,
+        Kind.AGREEMENT,
+        NegotiationState.AGREED);
+    on(
+        Role.PROVIDER,
+        NegotiationState.OFFERED,
+        Direction.RECEIVED,
+        Kind.ACCEPTED,
+        NegotiationState.ACCEPTED);
+    on(
+        Role.PROVIDER,
+        NegotiationState.ACCEPTED,
+        Direction.SENT,
+        Kind.AGREEMENT,
+        NegotiationState.AGREED);
+    on(
+        Role.PROVIDER,
+        NegotiationState.AGREED,
+        Direction.RECEIVED,
+        Kind.VERIFICATION,
+        NegotiationState.VERIFIED);
+    on(
+        Role.PROVIDER,
+        NegotiationState.VERIFIED,
+        Direction.SENT,
+        Kind.FINALIZED,
+        NegotiationState.FINALIZED);
     // Either side may end any negotiation that is not final, by sending or receiving a termination.
     for (Role role : Role.values()) {
       for (NegotiationState s : NegotiationState.values()) {
