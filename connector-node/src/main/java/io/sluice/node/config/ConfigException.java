@@ -16,8 +16,8 @@ public final class ConfigException extends SluiceException {
   static ConfigException at(
       Path file, java.util.Map<String, Integer> lines, String field, String problem) {
     Integer line = lines.get(field);
-    for (String f = field; line == null && f.contains("."); ) {
-      f = f.substring(0, f.lastIndexOf('.'));
+    for (String f = field; line == null && (f.contains(".") || f.endsWith("]")); ) {
+      f = f.endsWith("]") ? f.substring(0, f.lastIndexOf('[')) : f.substring(0, f.lastIndexOf('.'));
       line = lines.get(f);
     }
     return new ConfigException(file, line == null ? 0 : line, field, problem);

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param dataDir where the node keeps its state
  * @param store JDBC URL of the store; defaults to an SQLite file in the data directory
  * @param peers participant id to host:port of the nodes this one talks to
+ * @param datasets datasets declared inline
+ * @param datasetsDir directory of dataset files (what {@code sluice dataset add} writes)
  * @param limits RPC deadlines and sizes
  * @param fieldLines the line of each field in the source file, for messages
  */
@@ -27,6 +29,8 @@ public record NodeConfig(
     Path dataDir,
     String store,
     Map<String, HostPort> peers,
+    java.util.List<DatasetDeclaration> datasets,
+    Path datasetsDir,
     Limits limits,
     Map<String, Integer> fieldLines) {
 
