@@ -3,16 +3,11 @@ package io.sluice.node.cli;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.sluice.identity.NodeEnrollment;
 import io.sluice.identity.Passphrase;
-import io.sluice.node.NodeIdentity;
 import io.sluice.node.SluiceNode;
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.config.NodeConfigLoader;
-import io.sluice.node.grpc.PeerChannels;
-import io.sluice.node.grpc.StatusMapping;
 import io.sluice.proto.v1.Identity;
 import io.sluice.proto.v1.InfoRequest;
 import io.sluice.proto.v1.InfoResponse;
@@ -23,7 +18,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -175,42 +169,12 @@ final class NodeCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      NodeConfig cfg = NodeConfigLoader.load(config);
-      NodeIdentity identity = NodeIdentity.load(cfg, System.getenv(), Clock.systemUTC());
-      String target = peer == null ? cfg.participant() : peer;
-      PeerChannels.Address address;
-      if (peer == null) {
-        String host = cfg.listen().host();
-        if (host.equals("0.0.0.0") || host.equals("::")) {
-          host = "127.0.0.1";
-        }
-        address = new PeerChannels.Address(host, cfg.listen().port());
-      } else {
-        var hp = cfg.peers().get(peer);
-        if (hp == null) {
-          throw cfg.error("peers", "no peer '" + peer + "' (known: " + cfg.peers().keySet() + ")");
-        }
-        address = new PeerChannels.Address(hp.host(), hp.port());
-      }
-      try (PeerChannels channels =
-          new PeerChannels(
-              identity.credentials(),
-              identity.trust(),
-              java.util.Map.of(),
-              cfg.limits().maxMessageBytes())) {
-        ManagedChannel channel = channels.open(target, address);
-        try {
-          InfoResponse info =
-              NodeServiceGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(cfg.limits().rpcDeadlineMillis(), TimeUnit.MILLISECONDS)
-                  .info(InfoRequest.getDefaultInstance());
-          print(info, spec.commandLine().getOut());
-        } catch (StatusRuntimeException e) {
-          throw StatusMapping.fromStatus(
-              e, target + " at " + address.host() + ":" + address.port());
-        } finally {
-          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
+      try (NodeClient client = NodeClient.connect(config, peer)) {
+        InfoResponse info =
+            client.call(
+                NodeServiceGrpc.newBlockingStub(client.channel()),
+                s -> s.info(InfoRequest.getDefaultInstance()));
+        print(info, spec.commandLine().getOut());
       }
       return 0;
     }

@@ -18,6 +18,8 @@ import picocli.CommandLine.Spec;
       AuthorityCommand.class,
       NodeCommand.class,
       CertCommand.class,
+      CatalogCommand.class,
+      ContractCommand.class,
       DemoCommand.class,
     })
 public final class SluiceCli implements Runnable {
