@@ -33,6 +33,8 @@ public enum ErrorCode {
   // 9xx: environment and bugs
   UNAVAILABLE(900, ErrorCategory.UNAVAILABLE),
   IO_ERROR(901, ErrorCategory.UNAVAILABLE),
+  /** The stored audit log does not verify: an entry or signed tree head was changed or removed. */
+  AUDIT_LOG_TAMPERED(910, ErrorCategory.INTERNAL),
   INTERNAL(999, ErrorCategory.INTERNAL);
 
   private final int number;

@@ -1,0 +1,19 @@
+package io.sluice.audit;
+
+import io.sluice.store.Database;
+import io.sluice.store.TestDatabases;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class SqliteAuditTamperTest extends AuditTamperContractTest {
+  @RegisterExtension final TestDatabases.Store store = TestDatabases.sqlite();
+
+  @Override
+  Database open() {
+    return store.open();
+  }
+
+  @Override
+  int mutations() {
+    return 200;
+  }
+}
