@@ -1,0 +1,369 @@
+package io.sluice.negotiation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import io.sluice.store.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** {@link NegotiationStore} on SQLite or PostgreSQL (the same SQL runs on both). */
+public final class JdbcNegotiationStore implements NegotiationStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String COLUMNS =
+      "id, role, counterparty, peer_pid, dataset_id, offer_id, state, purpose, requested_policy,"
+          + " offered_policy, acceptable_policy, agreement_id, reasons, pending_message, attempts,"
+          + " trace_id, created_ms, updated_ms, version";
+  private static final String AGREEMENT_COLUMNS =
+      "agreement_id, negotiation_id, role, provider_id, consumer_id, dataset_id, signed_agreement,"
+          + " valid_from_ms, valid_until_ms, finalized, terminated_reason, use_count";
+
+  private final Database db;
+
+  public JdbcNegotiationStore(Database db) {
+    this.db = db;
+  }
+
+  @Override
+  public Optional<Negotiation> find(String id) {
+    return db.read(c -> one(c, "SELECT " + COLUMNS + " FROM negotiations WHERE id = ?", id));
+  }
+
+  @Override
+  public Optional<Negotiation> findByPeer(Role role, String counterparty, String peerPid) {
+    return db.read(
+        c ->
+            one(
+                c,
+                "SELECT "
+                    + COLUMNS
+                    + " FROM negotiations WHERE role = ? AND counterparty = ? AND peer_pid = ?",
+                role.name(),
+                counterparty,
+                peerPid));
+  }
+
+  @Override
+  public List<Negotiation> list() {
+    return db.read(
+        c -> many(c, "SELECT " + COLUMNS + " FROM negotiations ORDER BY created_ms, id"));
+  }
+
+  @Override
+  public List<Negotiation> pending() {
+    return db.read(
+        c ->
+            many(
+                c,
+                "SELECT "
+                    + COLUMNS
+                    + " FROM negotiations WHERE length(pending_message) > 0 ORDER BY updated_ms"));
+  }
+
+  @Override
+  public Optional<byte[]> processedReply(String counterparty, String messageId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT reply FROM negotiation_messages WHERE counterparty = ? AND message_id = ?")) {
+            s.setString(1, counterparty);
+            s.setString(2, messageId);
+            try (ResultSet r = s.executeQuery()) {
+              return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public Negotiation save(Negotiation n, Processed processed, StoredAgreement agreement) {
+    return db.inTransaction(
+        c -> {
+          if (n.version() == 0) {
+            insert(c, n);
+          } else {
+            update(c, n);
+          }
+          if (processed != null) {
+            try (PreparedStatement s =
+                c.prepareStatement(
+                    "INSERT INTO negotiation_messages (counterparty, message_id, negotiation_id, reply, created_ms)"
+                        + " VALUES (?, ?, ?, ?, ?)")) {
+              s.setString(1, processed.counterparty());
+              s.setString(2, processed.messageId());
+              s.setString(3, n.id());
+              s.setBytes(4, processed.reply());
+              s.setLong(5, n.updatedMs());
+              s.executeUpdate();
+            }
+          }
+          if (agreement != null) {
+            putAgreement(c, agreement);
+          }
+          return new Negotiation(
+              n.id(),
+              n.role(),
+              n.counterparty(),
+              n.peerPid(),
+              n.datasetId(),
+              n.offerId(),
+              n.state(),
+              n.purpose(),
+              n.requestedPolicy(),
+              n.offeredPolicy(),
+              n.acceptablePolicy(),
+              n.agreementId(),
+              n.reasons(),
+              n.pending(),
+              n.attempts(),
+              n.traceId(),
+              n.createdMs(),
+              n.updatedMs(),
+              n.version() + 1);
+        });
+  }
+
+  private static void insert(Connection c, Negotiation n) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO negotiations ("
+                + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      bind(s, n);
+      s.setLong(19, 1);
+      s.executeUpdate();
+    }
+  }
+
+  private static void update(Connection c, Negotiation n) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "UPDATE negotiations SET id = ?, role = ?, counterparty = ?, peer_pid = ?, dataset_id = ?,"
+                + " offer_id = ?, state = ?, purpose = ?, requested_policy = ?, offered_policy = ?,"
+                + " acceptable_policy = ?, agreement_id = ?, reasons = ?, pending_message = ?,"
+                + " attempts = ?, trace_id = ?, created_ms = ?, updated_ms = ?, version = ?"
+                + " WHERE id = ? AND version = ?")) {
+      bind(s, n);
+      s.setLong(19, n.version() + 1);
+      s.setString(20, n.id());
+      s.setLong(21, n.version());
+      if (s.executeUpdate() != 1) {
+        throw new SluiceException(
+            ErrorCode.CONFLICT, "negotiation " + n.id() + " was changed concurrently");
+      }
+    }
+  }
+
+  private static void bind(PreparedStatement s, Negotiation n) throws SQLException {
+    s.setString(1, n.id());
+    s.setString(2, n.role().name());
+    s.setString(3, n.counterparty());
+    s.setString(4, n.peerPid());
+    s.setString(5, n.datasetId());
+    s.setString(6, n.offerId());
+    s.setString(7, n.state().name());
+    s.setString(8, n.purpose());
+    s.setString(9, n.requestedPolicy());
+    s.setString(10, n.offeredPolicy());
+    s.setString(11, n.acceptablePolicy());
+    s.setString(12, n.agreementId());
+    s.setString(13, json(n.reasons()));
+    s.setBytes(14, n.pending());
+    s.setInt(15, n.attempts());
+    s.setString(16, n.traceId());
+    s.setLong(17, n.createdMs());
+    s.setLong(18, n.updatedMs());
+  }
+
+  private static void putAgreement(Connection c, StoredAgreement a) throws SQLException {
+    int updated;
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "UPDATE agreements SET signed_agreement = ?, finalized = ? WHERE agreement_id = ?")) {
+      s.setBytes(1, a.signedAgreement());
+      s.setInt(2, a.finalized() ? 1 : 0);
+      s.setString(3, a.agreementId());
+      updated = s.executeUpdate();
+    }
+    if (updated == 1) {
+      return;
+    }
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO agreements ("
+                + AGREEMENT_COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, a.agreementId());
+      s.setString(2, a.negotiationId());
+      s.setString(3, a.role().name());
+      s.setString(4, a.providerId());
+      s.setString(5, a.consumerId());
+      s.setString(6, a.datasetId());
+      s.setBytes(7, a.signedAgreement());
+      s.setLong(8, a.validFromMs());
+      s.setLong(9, a.validUntilMs());
+      s.setInt(10, a.finalized() ? 1 : 0);
+      s.setString(11, a.terminatedReason() == null ? "" : a.terminatedReason());
+      s.setLong(12, a.useCount());
+      s.executeUpdate();
+    }
+  }
+
+  @Override
+  public Optional<StoredAgreement> agreement(String agreementId) {
+    return db.read(
+        c -> {
+          List<StoredAgreement> found =
+              agreements(
+                  c,
+                  "SELECT " + AGREEMENT_COLUMNS + " FROM agreements WHERE agreement_id = ?",
+                  agreementId);
+          return found.stream().findFirst();
+        });
+  }
+
+  @Override
+  public List<StoredAgreement> agreements() {
+    return db.read(
+        c ->
+            agreements(
+                c,
+                "SELECT "
+                    + AGREEMENT_COLUMNS
+                    + " FROM agreements ORDER BY valid_from_ms, agreement_id"));
+  }
+
+  @Override
+  public boolean terminateAgreement(String agreementId, String reason) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE agreements SET terminated_reason = ? WHERE agreement_id = ? AND terminated_reason = ''")) {
+            s.setString(1, reason == null || reason.isEmpty() ? "terminated" : reason);
+            s.setString(2, agreementId);
+            return s.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public long countUse(String agreementId, long maxUses) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE agreements SET use_count = use_count + 1 WHERE agreement_id = ?"
+                      + " AND (? < 0 OR use_count < ?)")) {
+            s.setString(1, agreementId);
+            s.setLong(2, maxUses);
+            s.setLong(3, maxUses);
+            if (s.executeUpdate() != 1) {
+              return -1L;
+            }
+          }
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT use_count FROM agreements WHERE agreement_id = ?")) {
+            s.setString(1, agreementId);
+            try (ResultSet r = s.executeQuery()) {
+              r.next();
+              return r.getLong(1);
+            }
+          }
+        });
+  }
+
+  private static List<StoredAgreement> agreements(Connection c, String sql, String... args)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setString(i + 1, args[i]);
+      }
+      List<StoredAgreement> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(
+              new StoredAgreement(
+                  r.getString(1),
+                  r.getString(2),
+                  Role.valueOf(r.getString(3)),
+                  r.getString(4),
+                  r.getString(5),
+                  r.getString(6),
+                  r.getBytes(7),
+                  r.getLong(8),
+                  r.getLong(9),
+                  r.getInt(10) == 1,
+                  r.getString(11),
+                  r.getLong(12)));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static Optional<Negotiation> one(Connection c, String sql, String... args)
+      throws SQLException {
+    return many(c, sql, args).stream().findFirst();
+  }
+
+  private static List<Negotiation> many(Connection c, String sql, String... args)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setString(i + 1, args[i]);
+      }
+      List<Negotiation> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(
+              new Negotiation(
+                  r.getString(1),
+                  Role.valueOf(r.getString(2)),
+                  r.getString(3),
+                  r.getString(4),
+                  r.getString(5),
+                  r.getString(6),
+                  NegotiationState.valueOf(r.getString(7)),
+                  r.getString(8),
+                  r.getString(9),
+                  r.getString(10),
+                  r.getString(11),
+                  r.getString(12),
+                  reasons(r.getString(13)),
+                  r.getBytes(14),
+                  r.getInt(15),
+                  r.getString(16),
+                  r.getLong(17),
+                  r.getLong(18),
+                  r.getLong(19)));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static String json(List<String> reasons) {
+    try {
+      return JSON.writeValueAsString(reasons);
+    } catch (JsonProcessingException e) {
+      throw new SluiceException(ErrorCode.INTERNAL, "cannot encode reasons", e);
+    }
+  }
+
+  private static List<String> reasons(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<List<String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new SluiceException(ErrorCode.INTERNAL, "corrupt stored reasons", e);
+    }
+  }
+}

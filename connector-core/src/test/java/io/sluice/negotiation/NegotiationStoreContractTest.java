@@ -1,0 +1,235 @@
+package io.sluice.negotiation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import io.sluice.store.Database;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** One contract for every {@link NegotiationStore}; subclasses run it on SQLite and PostgreSQL. */
+abstract class NegotiationStoreContractTest {
+  abstract Database open();
+
+  static Negotiation fresh(String id, Role role, String peer, String peerPid) {
+    return new Negotiation(
+        id,
+        role,
+        peer,
+        peerPid,
+        "ds",
+        "offer",
+        NegotiationState.REQUESTED,
+        "purpose",
+        "{\"a\":1}",
+        "",
+        "",
+        "",
+        List.of("first"),
+        new byte[] {1, 2, 3},
+        0,
+        "trace",
+        1000,
+        1000,
+        0);
+  }
+
+  @Test
+  void savesAndFindsANegotiationWithOptimisticVersions() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation saved = store.save(fresh("n1", Role.CONSUMER, "fund", ""), null, null);
+      assertThat(saved.version()).isEqualTo(1);
+      Negotiation read = store.find("n1").orElseThrow();
+      assertThat(read).isEqualTo(saved);
+      assertThat(read.reasons()).containsExactly("first");
+      assertThat(read.pending()).containsExactly(1, 2, 3);
+      assertThat(store.pending()).extracting(Negotiation::id).containsExactly("n1");
+
+      Negotiation moved =
+          store.save(
+              read.withPending(null, 0).moveTo(NegotiationState.AGREED, 2000, List.of("second")),
+              null,
+              null);
+      assertThat(moved.version()).isEqualTo(2);
+      assertThat(store.find("n1").orElseThrow().state()).isEqualTo(NegotiationState.AGREED);
+      assertThat(store.find("n1").orElseThrow().reasons()).containsExactly("first", "second");
+      assertThat(store.pending()).isEmpty();
+
+      // a writer holding the old version loses
+      assertThatThrownBy(
+              () ->
+                  store.save(read.moveTo(NegotiationState.TERMINATED, 3000, List.of()), null, null))
+          .isInstanceOf(SluiceException.class)
+          .extracting(e -> ((SluiceException) e).code())
+          .isEqualTo(ErrorCode.CONFLICT);
+      assertThat(store.find("n1").orElseThrow().state()).isEqualTo(NegotiationState.AGREED);
+    }
+  }
+
+  @Test
+  void providerFindsNegotiationByTheConsumersIdAndRefusesADuplicate() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      store.save(fresh("p1", Role.PROVIDER, "insurer", "c-1"), null, null);
+      assertThat(store.findByPeer(Role.PROVIDER, "insurer", "c-1"))
+          .map(Negotiation::id)
+          .contains("p1");
+      assertThat(store.findByPeer(Role.PROVIDER, "other", "c-1")).isEmpty();
+      assertThatThrownBy(() -> store.save(fresh("p2", Role.PROVIDER, "insurer", "c-1"), null, null))
+          .isInstanceOf(RuntimeException.class);
+      assertThat(store.list()).extracting(Negotiation::id).containsExactly("p1");
+    }
+  }
+
+  @Test
+  void processedMessageAndAgreementCommitWithTheStateOrNotAtAll() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation n = store.save(fresh("p1", Role.PROVIDER, "insurer", "c-1"), null, null);
+      var agreement =
+          new NegotiationStore.StoredAgreement(
+              "a1",
+              "p1",
+              Role.PROVIDER,
+              "fund",
+              "insurer",
+              "ds",
+              new byte[] {9},
+              1,
+              2,
+              false,
+              null,
+              0);
+      store.save(
+          n.moveTo(NegotiationState.AGREED, 5, List.of()),
+          new NegotiationStore.Processed("insurer", "m1", new byte[] {7}),
+          agreement);
+      assertThat(store.processedReply("insurer", "m1"))
+          .hasValueSatisfying(r -> assertThat(r).containsExactly(7));
+      assertThat(store.agreement("a1")).isPresent();
+
+      // a conflicting save must not leave its message or agreement behind
+      var other =
+          new NegotiationStore.StoredAgreement(
+              "a2",
+              "p1",
+              Role.PROVIDER,
+              "fund",
+              "insurer",
+              "ds",
+              new byte[] {8},
+              1,
+              2,
+              false,
+              null,
+              0);
+      assertThatThrownBy(
+              () ->
+                  store.save(
+                      n.moveTo(NegotiationState.TERMINATED, 6, List.of()),
+                      new NegotiationStore.Processed("insurer", "m2", new byte[] {1}),
+                      other))
+          .isInstanceOf(SluiceException.class);
+      assertThat(store.processedReply("insurer", "m2")).isEmpty();
+      assertThat(store.agreement("a2")).isEmpty();
+    }
+  }
+
+  @Test
+  void agreementsFinalizeTerminateAndCountUsesAtomically() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation n = store.save(fresh("c1", Role.CONSUMER, "fund", "p-1"), null, null);
+      var a =
+          new NegotiationStore.StoredAgreement(
+              "a1",
+              "c1",
+              Role.CONSUMER,
+              "fund",
+              "me",
+              "ds",
+              new byte[] {1},
+              10,
+              20,
+              false,
+              null,
+              0);
+      n = store.save(n, null, a);
+      store.save(
+          n,
+          null,
+          new NegotiationStore.StoredAgreement(
+              "a1",
+              "c1",
+              Role.CONSUMER,
+              "fund",
+              "me",
+              "ds",
+              new byte[] {1, 2},
+              10,
+              20,
+              true,
+              null,
+              0));
+      var stored = store.agreement("a1").orElseThrow();
+      assertThat(stored.finalized()).isTrue();
+      assertThat(stored.signedAgreement()).containsExactly(1, 2);
+
+      assertThat(store.countUse("a1", 2)).isEqualTo(1);
+      assertThat(store.countUse("a1", 2)).isEqualTo(2);
+      assertThat(store.countUse("a1", 2)).isEqualTo(-1);
+      assertThat(store.countUse("a1", -1)).isEqualTo(3);
+      assertThat(store.countUse("missing", -1)).isEqualTo(-1);
+
+      assertThat(store.terminateAgreement("a1", "no longer needed")).isTrue();
+      assertThat(store.terminateAgreement("a1", "again")).isFalse();
+      assertThat(store.agreement("a1").orElseThrow().terminatedReason())
+          .isEqualTo("no longer needed");
+      assertThat(store.agreements()).hasSize(1);
+    }
+  }
+
+  @Test
+  void concurrentUseCountingNeverExceedsTheLimit() throws Exception {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation n = store.save(fresh("c1", Role.CONSUMER, "fund", "p-1"), null, null);
+      store.save(
+          n,
+          null,
+          new NegotiationStore.StoredAgreement(
+              "a1",
+              "c1",
+              Role.CONSUMER,
+              "fund",
+              "me",
+              "ds",
+              new byte[] {1},
+              10,
+              20,
+              true,
+              null,
+              0));
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        var futures = new java.util.ArrayList<java.util.concurrent.Future<Long>>();
+        for (int i = 0; i < 40; i++) {
+          futures.add(pool.submit(() -> store.countUse("a1", 25)));
+        }
+        long granted = 0;
+        for (var f : futures) {
+          if (f.get() > 0) {
+            granted++;
+          }
+        }
+        assertThat(granted).isEqualTo(25);
+        assertThat(store.agreement("a1").orElseThrow().useCount()).isEqualTo(25);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+}
