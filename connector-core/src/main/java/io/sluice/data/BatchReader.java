@@ -296,7 +296,12 @@ public final class BatchReader implements AutoCloseable {
     };
   }
 
+  /**
+   * The framing is checked first ({@link IpcFraming}: headers only), because arrow-vector's readers
+   * allocate whatever length a corrupt file claims.
+   */
   private static RawBatches openIpc(DatasetSource.File file, BufferAllocator allocator) {
+    IpcFraming.rowCount(file, allocator);
     FileChannel channel;
     try {
       channel = FileChannel.open(file.path(), StandardOpenOption.READ);

@@ -8,7 +8,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.apache.arrow.adapter.jdbc.JdbcFieldInfo;
+import org.apache.arrow.adapter.jdbc.JdbcToArrowConfig;
 import org.apache.arrow.adapter.jdbc.JdbcToArrowUtils;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -21,7 +24,8 @@ import org.duckdb.DuckDBConnection;
  *   <li>CSV: DuckDB sniffs the schema ({@code LIMIT 0}) and counts with one streaming scan;
  *   <li>Parquet: the schema from DuckDB, the row count from the footer metadata;
  *   <li>Arrow IPC file: the schema from the footer, the row count from each record batch's header
- *       (bodies are skipped); Arrow IPC stream: the same, walking the messages;
+ *       (bodies are skipped); Arrow IPC stream: the same, walking the messages (see {@link
+ *       IpcFraming});
  *   <li>JDBC: the schema from the result set metadata of the query (mapped as arrow-jdbc maps it,
  *       see {@link JdbcSupport}); the rows from {@code SELECT count(*) FROM (<query>) q}.
  * </ul>
@@ -52,7 +56,7 @@ public final class DatasetProbe {
     try (BatchReader reader = BatchReader.open(file, allocator, 1, List.of())) {
       schema = reader.schema();
     }
-    return new DatasetInfo(schema, IpcRowCount.count(file, allocator));
+    return new DatasetInfo(schema, IpcFraming.rowCount(file, allocator));
   }
 
   private static DatasetInfo probeDuckDb(DatasetSource.File file, BufferAllocator allocator) {
@@ -65,8 +69,9 @@ public final class DatasetProbe {
   }
 
   /**
-   * The schema comes from executing the query for at most one row, so that it is the metadata the
-   * reader will see (drivers such as SQLite describe a prepared query differently).
+   * The schema comes from the prepared query's declared column types, exactly as the reader fixes
+   * them (see {@link JdbcSupport#config}); only a driver that cannot describe a query before
+   * running it makes the probe run it for one row.
    */
   private static DatasetInfo probeJdbc(DatasetSource.Jdbc source, BufferAllocator allocator) {
     Connection conn;
@@ -78,11 +83,15 @@ public final class DatasetProbe {
     try {
       Schema schema;
       try (PreparedStatement ps = conn.prepareStatement(source.query())) {
-        ps.setMaxRows(1);
-        try (ResultSet rs = ps.executeQuery()) {
-          schema =
-              JdbcToArrowUtils.jdbcToArrowSchema(
-                  rs.getMetaData(), JdbcSupport.config(allocator, 1));
+        Map<Integer, JdbcFieldInfo> declared = JdbcSupport.declaredTypes(ps);
+        JdbcToArrowConfig config = JdbcSupport.config(allocator, 1, declared);
+        if (!declared.isEmpty()) {
+          schema = JdbcToArrowUtils.jdbcToArrowSchema(ps.getMetaData(), config);
+        } else {
+          ps.setMaxRows(1);
+          try (ResultSet rs = ps.executeQuery()) {
+            schema = JdbcToArrowUtils.jdbcToArrowSchema(rs.getMetaData(), config);
+          }
         }
       }
       long rows;

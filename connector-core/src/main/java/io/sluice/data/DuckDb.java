@@ -79,7 +79,9 @@ final class DuckDb {
   static String scan(DatasetSource.File file) {
     String path = literal(file.path().toString());
     return switch (file.format()) {
-      case CSV -> "read_csv(" + path + ", header = true, auto_detect = true)";
+      // allow_quoted_nulls = false: "" is an empty string, only an empty field is NULL
+      case CSV ->
+          "read_csv(" + path + ", header = true, auto_detect = true, allow_quoted_nulls = false)";
       case PARQUET -> "read_parquet(" + path + ")";
       case ARROW_FILE, ARROW_STREAM ->
           throw new IllegalArgumentException("DuckDB does not scan " + file.format());

@@ -50,8 +50,9 @@ final class JdbcBatches implements RawBatches {
           conn.prepareStatement(
               source.query(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       ps.setFetchSize(Math.min(batchRows, 10_000));
+      JdbcToArrowConfig config =
+          JdbcSupport.config(allocator, batchRows, JdbcSupport.declaredTypes(ps));
       rs = ps.executeQuery();
-      JdbcToArrowConfig config = JdbcSupport.config(allocator, batchRows);
       Schema schema = JdbcToArrowUtils.jdbcToArrowSchema(rs.getMetaData(), config);
       ArrowVectorIterator it = JdbcToArrow.sqlToArrowVectorIterator(rs, config);
       return new JdbcBatches(conn, ps, rs, it, schema);

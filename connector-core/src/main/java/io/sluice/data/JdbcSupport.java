@@ -1,10 +1,16 @@
 package io.sluice.data;
 
+import java.math.RoundingMode;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Types;
 import java.util.Calendar;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.TimeZone;
 import java.util.function.Function;
@@ -28,13 +34,44 @@ final class JdbcSupport {
 
   private JdbcSupport() {}
 
-  static JdbcToArrowConfig config(BufferAllocator allocator, int batchRows) {
+  /**
+   * The conversion for one query. {@code declared} (from {@link #declaredTypes}) fixes each
+   * column's type; without it arrow-jdbc uses the executed result set's metadata, which some
+   * drivers (SQLite) derive from the first row's values, so a later row could be truncated.
+   */
+  static JdbcToArrowConfig config(
+      BufferAllocator allocator, int batchRows, Map<Integer, JdbcFieldInfo> declared) {
     Calendar calendar = (Calendar) UTC.clone();
     return new JdbcToArrowConfigBuilder(allocator, calendar)
         .setTargetBatchSize(batchRows)
         .setReuseVectorSchemaRoot(true)
         .setJdbcToArrowTypeConverter(typeConverter(calendar))
+        .setExplicitTypesByColumnIndex(declared)
+        // widen the scale of a value to its column's (2.5 -> 2.50); never drop digits
+        .setBigDecimalRoundingMode(RoundingMode.UNNECESSARY)
         .build();
+  }
+
+  /**
+   * The column types the query declares, from the prepared statement without running it; empty when
+   * the driver cannot tell before executing.
+   */
+  static Map<Integer, JdbcFieldInfo> declaredTypes(PreparedStatement statement)
+      throws SQLException {
+    ResultSetMetaData meta;
+    try {
+      meta = statement.getMetaData();
+    } catch (SQLFeatureNotSupportedException e) {
+      return Map.of();
+    }
+    if (meta == null) {
+      return Map.of();
+    }
+    Map<Integer, JdbcFieldInfo> declared = new HashMap<>();
+    for (int i = 1; i <= meta.getColumnCount(); i++) {
+      declared.put(i, new JdbcFieldInfo(meta, i));
+    }
+    return declared;
   }
 
   private static Function<JdbcFieldInfo, ArrowType> typeConverter(Calendar calendar) {
