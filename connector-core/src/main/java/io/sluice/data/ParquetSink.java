@@ -49,8 +49,13 @@ final class ParquetSink implements BatchSink {
     try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
       ArrowStreamReader reader =
           new ArrowStreamReader(FileChannel.open(spill, StandardOpenOption.READ), allocator);
-      // the exported stream owns the reader from here and closes it when released
-      Data.exportArrayStream(allocator, reader, stream);
+      try {
+        // the exported stream owns the reader from here and closes it when released
+        Data.exportArrayStream(allocator, reader, stream);
+      } catch (RuntimeException e) {
+        reader.close();
+        throw e;
+      }
       try (DuckDBConnection conn = DuckDb.open(List.of(parquet))) {
         conn.registerArrowStream("sluice_result", stream);
         DuckDb.execute(
