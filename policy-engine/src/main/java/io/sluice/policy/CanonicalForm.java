@@ -178,8 +178,17 @@ final class CanonicalForm {
   }
 
   static JsonNode clause(Clause clause) {
+    return clause(clause, true);
+  }
+
+  /** The canonical text of a clause without uids: equal for constraints that mean the same. */
+  static String meaning(Clause clause) {
+    return text(clause(clause, false));
+  }
+
+  private static JsonNode clause(Clause clause, boolean uids) {
     ObjectNode o = JSON.objectNode();
-    if (clause.uid() != null) {
+    if (uids && clause.uid() != null) {
       o.put("uid", clause.uid());
     }
     if (clause instanceof Clause.Test test) {
@@ -192,7 +201,7 @@ final class CanonicalForm {
     Clause.Logic logic = (Clause.Logic) clause;
     List<JsonNode> operands = new ArrayList<>();
     for (Clause c : logic.operands()) {
-      operands.add(clause(c));
+      operands.add(clause(c, uids));
     }
     ArrayNode array;
     if (logic.operator() == LogicalOperator.AND_SEQUENCE) {

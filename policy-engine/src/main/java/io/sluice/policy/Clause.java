@@ -11,6 +11,29 @@ public sealed interface Clause permits Clause.Test, Clause.Logic {
   String uid();
 
   /**
+   * The canonical text of this constraint without uids: two clauses with the same meaning text mean
+   * the same.
+   */
+  default String meaning() {
+    return CanonicalForm.meaning(this);
+  }
+
+  /** The constraint as a model value in canonical form (for building policies from clauses). */
+  default Constraint toConstraint() {
+    if (this instanceof Test t) {
+      AtomicConstraint c = t.condition().canonical();
+      return new AtomicConstraint(
+          uid(), c.leftOperand(), c.operator(), c.rightOperand(), null, null);
+    }
+    Logic l = (Logic) this;
+    java.util.List<Constraint> operands = new java.util.ArrayList<>();
+    for (Clause c : l.operands()) {
+      operands.add(c.toConstraint());
+    }
+    return new LogicalConstraint(uid(), l.operator(), operands);
+  }
+
+  /**
    * An atomic constraint.
    *
    * @param condition its meaning

@@ -113,7 +113,9 @@ final class Conditions {
     }
     String rightPointer = pointer + "/rightOperand";
     Condition condition;
-    if (operator.takesSet(type)) {
+    boolean setOfRegions =
+        operator == Operator.IS_PART_OF && c.rightOperand() instanceof ListOperand;
+    if (operator.takesSet(type) || setOfRegions) {
       Set<String> values = strings(c.rightOperand(), rightPointer, type, left, problems);
       condition =
           values == null ? null : setCondition(left, operator, values, rightPointer, problems);

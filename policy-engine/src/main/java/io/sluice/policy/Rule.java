@@ -146,6 +146,21 @@ public record Rule(
         remedies);
   }
 
+  public Rule withFunctions(Map<String, Party> newFunctions) {
+    return new Rule(
+        kind,
+        uid,
+        action,
+        target,
+        assigner,
+        assignee,
+        newFunctions,
+        constraints,
+        duties,
+        consequences,
+        remedies);
+  }
+
   public Rule withConstraints(List<? extends Constraint> newConstraints) {
     return new Rule(
         kind,
