@@ -102,6 +102,9 @@ final class Conditions {
                   + describe(type)
                   + "); use one of "
                   + terms(Operator.validFor(type))));
+      if (type.ordered() && c.rightOperand() instanceof ListOperand) {
+        return null;
+      }
       // Go on with a stand-in so that problems with the value are reported too.
       operator =
           c.rightOperand() instanceof ListOperand && !type.ordered()
