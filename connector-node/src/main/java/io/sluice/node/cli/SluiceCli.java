@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = SluiceCli.Version.class,
     description = "A trusted data space connector with privacy-preserving computation.",
-    subcommands = {})
+    subcommands = {PolicyCommand.class})
 public final class SluiceCli implements Runnable {
   /** Exit code for bad input or configuration (picocli uses the same for usage errors). */
   public static final int EXIT_INVALID = 2;
