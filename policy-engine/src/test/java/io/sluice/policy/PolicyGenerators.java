@@ -157,11 +157,13 @@ public final class PolicyGenerators {
             Arbitraries.of(ACTIONS),
             constraint().list().ofMaxSize(4),
             duty().list().ofMaxSize(1),
-            Arbitraries.of(true, true, true, false))
+            Arbitraries.of(true, true, true, false),
+            Arbitraries.of("", "", "sluice://p1"))
         .as(
-            (action, cs, duties, targeted) ->
+            (action, cs, duties, targeted, assignee) ->
                 Rule.permission(action)
                     .withTarget(targeted ? Asset.of(TARGET) : null)
+                    .withAssignee(assignee.isEmpty() ? null : Party.of(assignee))
                     .withConstraints(cs)
                     .withDuties(duties));
   }
