@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
       AuthorityCommand.class,
       NodeCommand.class,
       CertCommand.class,
+      PolicyCommand.class,
       CatalogCommand.class,
       ContractCommand.class,
       DemoCommand.class,

@@ -1,0 +1,101 @@
+package io.sluice.policy.containment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.policy.Policy;
+import io.sluice.policy.PolicyCodec;
+import io.sluice.policy.PolicyTerms;
+import io.sluice.policy.PolicyType;
+import io.sluice.policy.RepoFiles;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NarrowingTest {
+  static final Policy OFFER = PolicyCodec.parse(RepoFiles.example("claims-matching-offer.json"));
+
+  static Policy acceptable(String constraints, String duties) {
+    return PolicyCodec.parse(
+        "{\"@type\":\"Set\",\"assignee\":\"sluice://health/insurer-a\",\"permission\":[{"
+            + "\"action\":\"sluice:compute\",\"constraint\":["
+            + constraints
+            + "],\"duty\":["
+            + duties
+            + "]}]}");
+  }
+
+  static final String DELETE_IN_7_DAYS =
+      "{\"action\":\"delete\",\"constraint\":[{\"leftOperand\":\"sluice:retention\","
+          + "\"operator\":\"lteq\",\"rightOperand\":\"P7D\"}]}";
+
+  @Test
+  void intersectsIntervalsSetsAndDuties() {
+    Policy acceptable =
+        acceptable(
+            "{\"leftOperand\":\"sluice:outputColumns\",\"operator\":\"isPartOf\",\"rightOperand\":[\"settled_amount\",\"claim_id\"]},"
+                + "{\"leftOperand\":\"sluice:inputRows\",\"operator\":\"lteq\",\"rightOperand\":300000},"
+                + "{\"leftOperand\":\"count\",\"operator\":\"lteq\",\"rightOperand\":100}",
+            DELETE_IN_7_DAYS);
+
+    NarrowingResult result = Narrowing.narrow(OFFER, acceptable);
+
+    assertThat(result.narrowed()).as(result.reasons().toString()).isTrue();
+    Policy agreement = result.policy().orElseThrow();
+    assertThat(agreement.type()).isEqualTo(PolicyType.AGREEMENT);
+    assertThat(agreement.uid().orElseThrow()).startsWith("urn:sluice:narrowed:");
+    assertThat(agreement.permissions().get(0).action().name()).isEqualTo("sluice:compute");
+    PolicyTerms terms = PolicyTerms.of(agreement);
+    assertThat(terms.outputColumns()).contains(Set.of("settled_amount"));
+    assertThat(terms.maxInputRows()).hasValue(300_000);
+    assertThat(terms.maxUseCount()).hasValue(30);
+    assertThat(terms.retention()).contains("P7D");
+    assertThat(Containment.contains(OFFER, agreement).contained()).isTrue();
+    assertThat(Containment.contains(acceptable, agreement).contained()).isTrue();
+    // Canonical and re-parseable: what the negotiation signs.
+    assertThat(PolicyCodec.parse(PolicyCodec.toJson(agreement))).isEqualTo(agreement);
+  }
+
+  @Test
+  void explainsWhyNoAgreementExists() {
+    Policy acceptable =
+        acceptable(
+            "{\"leftOperand\":\"purpose\",\"operator\":\"eq\",\"rightOperand\":\"marketing\"}",
+            DELETE_IN_7_DAYS);
+
+    NarrowingResult result = Narrowing.narrow(OFFER, acceptable);
+
+    assertThat(result.narrowed()).isFalse();
+    assertThat(result.reasons())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.pointer()).isEqualTo("/permission/0");
+              assertThat(r.message())
+                  .isEqualTo(
+                      "no agreement: the offer requires purpose eq claims-settlement but the"
+                          + " acceptable terms require purpose eq marketing");
+            });
+  }
+
+  @Test
+  void refusesWhenTheConsumerDoesNotAcceptAnOfferedDuty() {
+    NarrowingResult result = Narrowing.narrow(OFFER, acceptable("", ""));
+
+    assertThat(result.reasons())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.pointer()).isEqualTo("/permission/0/duty/0");
+              assertThat(r.message()).contains("which the acceptable terms do not accept");
+            });
+  }
+
+  @Test
+  void refusesConflictingDutyTerms() {
+    String keepLong =
+        "{\"action\":\"delete\",\"constraint\":[{\"leftOperand\":\"sluice:retention\","
+            + "\"operator\":\"gteq\",\"rightOperand\":\"P60D\"}]}";
+    assertThat(Narrowing.narrow(OFFER, acceptable("", keepLong)).reasons())
+        .extracting(Reason::pointer)
+        .containsExactly("/permission/0/duty/0");
+  }
+}

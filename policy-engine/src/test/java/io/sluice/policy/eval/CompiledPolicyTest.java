@@ -1,0 +1,202 @@
+package io.sluice.policy.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.policy.PolicyCodec;
+import io.sluice.policy.RepoFiles;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+class CompiledPolicyTest {
+  static final Clock NOW = Clock.fixed(Instant.parse("2026-06-01T12:00:00Z"), ZoneOffset.UTC);
+
+  static CompiledPolicy compile(String json) {
+    return CompiledPolicy.compile(PolicyCodec.parse(json));
+  }
+
+  static Request.Builder request() {
+    return Request.builder().clock(NOW);
+  }
+
+  static final String CLAIMS = RepoFiles.example("claims-matching-offer.json");
+
+  static Request.Builder claimsRequest() {
+    return request()
+        .target("urn:sluice:dataset:settled-claims-2025")
+        .claim("participant", "sluice://health/insurer-a")
+        .claim("role", "commercial-insurer")
+        .purpose("claims-settlement")
+        .useCount(3)
+        .computation(
+            Computation.of("psi-label").withInputRows(500_000).withOutputColumns("settled_amount"));
+  }
+
+  @Test
+  void permitsTheClaimsMatchingRequestWithItsDeleteDuty() {
+    Decision d = compile(CLAIMS).evaluate(claimsRequest().build());
+
+    assertThat(d.permitted()).isTrue();
+    assertThat(d.grantedBy()).containsExactly("urn:sluice:offer:claims-matching-2026:match");
+    assertThat(d.duties()).hasSize(1);
+    assertThat(d.duties().get(0).action()).isEqualTo("delete");
+    assertThat(d.duties().get(0).retention()).contains("P30D");
+    assertThat(d.duties().get(0).pointer()).isEqualTo("/permission/0/duty/0");
+  }
+
+  @Test
+  void deniesWithEveryFailingConstraintExpectedAndActual() {
+    Request r =
+        claimsRequest()
+            .purpose("marketing")
+            .useCount(30)
+            .computation(Computation.of("psi").withInputRows(2_000_000))
+            .build();
+
+    Decision d = compile(CLAIMS).evaluate(r);
+
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.duties()).isEmpty();
+    assertThat(d.failures())
+        .extracting(Failure::pointer)
+        .containsExactly(
+            "/permission/0/constraint/1",
+            "/permission/0/constraint/2",
+            "/permission/0/constraint/4",
+            "/permission/0/constraint/6");
+    Failure purpose = d.failures().get(0);
+    assertThat(purpose.ruleUid()).isEqualTo("urn:sluice:offer:claims-matching-2026:match");
+    assertThat(purpose.expected()).isEqualTo("purpose eq claims-settlement");
+    assertThat(purpose.actual()).isEqualTo("marketing");
+    assertThat(d.failures().get(3).actual()).isEqualTo("use #31");
+  }
+
+  @Test
+  void deniesARequestForAnotherTarget() {
+    Decision d = compile(CLAIMS).evaluate(claimsRequest().target("urn:other").build());
+
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.failures()).extracting(Failure::pointer).containsExactly("/permission/0/target");
+  }
+
+  @Test
+  void deniesAnActionNoPermissionCovers() {
+    Decision d = compile(CLAIMS).evaluate(claimsRequest().action("transfer").build());
+
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.failures().get(0).message()).contains("transfer");
+  }
+
+  @Test
+  void useCoversComputeAndReadButNotTransfer() {
+    CompiledPolicy p = compile("{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\"}]}");
+
+    assertThat(p.evaluate(request().action("sluice:compute").build()).permitted()).isTrue();
+    assertThat(p.evaluate(request().action("odrl:read").build()).permitted()).isTrue();
+    assertThat(p.evaluate(request().action("sell").build()).permitted()).isFalse();
+  }
+
+  static final String PROHIBITED_MARKETING =
+      "{\"@type\":\"Set\",%s\"permission\":[{\"action\":\"use\"}],"
+          + "\"prohibition\":[{\"uid\":\"no-marketing\",\"action\":\"use\",\"constraint\":"
+          + "[{\"leftOperand\":\"purpose\",\"operator\":\"eq\",\"rightOperand\":\"marketing\"}]}]}";
+
+  @Test
+  void prohibitionOverridesPermission() {
+    CompiledPolicy p = compile(PROHIBITED_MARKETING.formatted(""));
+
+    Decision marketing = p.evaluate(request().purpose("marketing").build());
+    assertThat(marketing.permitted()).isFalse();
+    assertThat(marketing.failures().get(0).ruleUid()).isEqualTo("no-marketing");
+    assertThat(marketing.failures().get(0).message())
+        .contains("purpose eq marketing (request: marketing)");
+    assertThat(p.evaluate(request().purpose("research").build()).permitted()).isTrue();
+  }
+
+  @Test
+  void prohibitionAppliesWhenTheRequestDoesNotSayWhatItConstrains() {
+    CompiledPolicy p = compile(PROHIBITED_MARKETING.formatted(""));
+
+    assertThat(p.evaluate(request().build()).permitted()).isFalse();
+  }
+
+  @Test
+  void conflictPermLetsThePermissionWin() {
+    CompiledPolicy p = compile(PROHIBITED_MARKETING.formatted("\"conflict\":\"perm\","));
+
+    assertThat(p.evaluate(request().purpose("marketing").build()).permitted()).isTrue();
+  }
+
+  @Test
+  void conflictInvalidDeniesWhenBothApply() {
+    CompiledPolicy p = compile(PROHIBITED_MARKETING.formatted("\"conflict\":\"invalid\","));
+
+    Decision d = p.evaluate(request().purpose("marketing").build());
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.failures().get(0).message()).contains("conflict strategy is invalid");
+    assertThat(p.evaluate(request().purpose("research").build()).permitted()).isTrue();
+  }
+
+  @Test
+  void assigneeMustBeTheCallersParticipantId() {
+    CompiledPolicy p =
+        compile(
+            "{\"@type\":\"Set\",\"assignee\":\"sluice://a\",\"permission\":[{\"action\":\"use\"}]}");
+
+    assertThat(p.evaluate(request().claim("participant", "sluice://a").build()).permitted())
+        .isTrue();
+    Decision other = p.evaluate(request().claim("participant", "sluice://b").build());
+    assertThat(other.permitted()).isFalse();
+    assertThat(other.failures().get(0).pointer()).isEqualTo("/assignee");
+  }
+
+  @Test
+  void partyCollectionRefinementConstrainsTheCaller() {
+    CompiledPolicy p =
+        compile(
+            "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\",\"assignee\":"
+                + "{\"@type\":\"PartyCollection\",\"source\":\"urn:insurers\",\"refinement\":"
+                + "[{\"leftOperand\":\"sluice:participant.industry\",\"operator\":\"eq\","
+                + "\"rightOperand\":\"insurance\"}]}}]}");
+
+    assertThat(p.evaluate(request().claim("industry", "insurance").build()).permitted()).isTrue();
+    Decision d = p.evaluate(request().claim("industry", "automotive").build());
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.failures().get(0).pointer()).isEqualTo("/permission/0/assignee/refinement/0");
+  }
+
+  @Test
+  void obligationsComeWithEveryPermit() {
+    CompiledPolicy p =
+        compile(
+            "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\"}],"
+                + "\"obligation\":[{\"action\":\"inform\",\"informedParty\":\"sluice://p\"}]}");
+
+    Decision d = p.evaluate(request().build());
+    assertThat(d.duties()).hasSize(1);
+    assertThat(d.duties().get(0).describe()).isEqualTo("inform (informedParty sluice://p)");
+  }
+
+  @Test
+  void permitPathDoesNotAllocate() {
+    CompiledPolicy p = compile(CLAIMS);
+    Request r = claimsRequest().build();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    for (int i = 0; i < 20_000; i++) {
+      assertThat(p.evaluate(r).permitted()).isTrue();
+    }
+    long before = threads.getCurrentThreadAllocatedBytes();
+    boolean all = true;
+    for (int i = 0; i < 100_000; i++) {
+      all &= p.evaluate(r).permitted();
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(all).isTrue();
+    // Measuring itself may allocate a few bytes; one object per call would be >= 1.6 MB.
+    assertThat(allocated).isLessThan(64 * 1024);
+  }
+}
