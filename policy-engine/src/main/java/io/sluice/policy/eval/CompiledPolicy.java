@@ -90,7 +90,7 @@ public final class CompiledPolicy {
     }
     boolean prohibited = false;
     for (CompiledRule p : prohibitions) {
-      if (p.applies(r) && p.test(r, now, elapsed) != Node.FALSE) {
+      if (p.applies(r) && Node.prohibits(p.test(r, now, elapsed), r)) {
         prohibited = true;
         break;
       }
@@ -99,7 +99,7 @@ public final class CompiledPolicy {
     boolean grantedBeyondMask = false;
     for (int i = 0; i < permissions.length; i++) {
       CompiledRule p = permissions[i];
-      if (p.applies(r) && p.test(r, now, elapsed) == Node.TRUE) {
+      if (p.applies(r) && Node.permits(p.test(r, now, elapsed), r)) {
         if (i < 64) {
           granted |= 1L << i;
         } else {
@@ -139,7 +139,7 @@ public final class CompiledPolicy {
       boolean byThis =
           i < 64 && !recheck
               ? (granted & (1L << i)) != 0
-              : permissions[i].applies(r) && permissions[i].test(r, now, elapsed) == Node.TRUE;
+              : permissions[i].applies(r) && Node.permits(permissions[i].test(r, now, elapsed), r);
       if (byThis) {
         duties.addAll(permissions[i].duties);
         grantedBy.add(permissions[i].label);
@@ -153,7 +153,7 @@ public final class CompiledPolicy {
     List<Failure> out = new ArrayList<>();
     if (prohibited) {
       for (CompiledRule p : prohibitions) {
-        if (p.applies(r) && p.test(r, now, elapsed) != Node.FALSE) {
+        if (p.applies(r) && Node.prohibits(p.test(r, now, elapsed), r)) {
           List<String> holding = new ArrayList<>();
           if (p.condition != null) {
             p.condition.holding(r, now, elapsed, holding);

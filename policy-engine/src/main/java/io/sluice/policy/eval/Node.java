@@ -27,6 +27,23 @@ abstract class Node {
     this.pointer = pointer;
   }
 
+  /**
+   * Whether a permission's constraint with truth value {@code t} grants: only TRUE, unless the
+   * request says that facts it lacks may still turn out to hold ({@link
+   * Request.Builder#unknownFactsMayHold}), when UNKNOWN grants too.
+   */
+  static boolean permits(int t, Request r) {
+    return t == TRUE || (t == UNKNOWN && r.unknownFactsMayHold);
+  }
+
+  /**
+   * Whether a prohibition's constraint with truth value {@code t} applies: TRUE, and UNKNOWN too
+   * unless the request says that facts it lacks are still undecided.
+   */
+  static boolean prohibits(int t, Request r) {
+    return t == TRUE || (t == UNKNOWN && !r.unknownFactsMayHold);
+  }
+
   /** TRUE, FALSE or UNKNOWN (the request lacks the value the constraint is about). */
   abstract int test(Request r, long now, long elapsed);
 
@@ -51,7 +68,7 @@ abstract class Node {
     @Override
     void explain(Request r, long now, long elapsed, String rule, List<Failure> out) {
       int t = test(r, now, elapsed);
-      if (t == TRUE) {
+      if (permits(t, r)) {
         return;
       }
       String actual = actual(condition.operand(), r, now, elapsed);
@@ -329,7 +346,7 @@ abstract class Node {
 
     @Override
     void explain(Request r, long now, long elapsed, String rule, List<Failure> out) {
-      if (test(r, now, elapsed) == TRUE) {
+      if (permits(test(r, now, elapsed), r)) {
         return;
       }
       out.add(
@@ -384,7 +401,7 @@ abstract class Node {
 
     @Override
     void explain(Request r, long now, long elapsed, String rule, List<Failure> out) {
-      if (test(r, now, elapsed) == TRUE) {
+      if (permits(test(r, now, elapsed), r)) {
         return;
       }
       int trues = 0;

@@ -36,6 +36,7 @@ public final class Request {
   final Duration elapsed;
   final Computation computation;
   final String[] outputColumns;
+  final boolean unknownFactsMayHold;
 
   private Request(Builder b) {
     this.action = b.action;
@@ -57,6 +58,7 @@ public final class Request {
     this.computation = b.computation;
     this.outputColumns =
         computation == null ? NONE : new TreeSet<>(computation.outputColumns()).toArray(NONE);
+    this.unknownFactsMayHold = b.unknownFactsMayHold;
   }
 
   public static Builder builder() {
@@ -131,6 +133,7 @@ public final class Request {
     private Instant agreementStart;
     private Duration elapsed;
     private Computation computation;
+    private boolean unknownFactsMayHold;
 
     private Builder() {}
 
@@ -205,6 +208,18 @@ public final class Request {
 
     public Builder computation(Computation computation) {
       this.computation = computation;
+      return this;
+    }
+
+    /**
+     * Evaluates what could be permitted once the facts this request lacks are known: a permission
+     * constraint about a missing value counts as holding, and a prohibition does not apply on
+     * account of a missing value. Negotiation and the catalog use it to check a caller's claims,
+     * purpose and time before any computation is described; computations are always evaluated
+     * without it.
+     */
+    public Builder unknownFactsMayHold() {
+      this.unknownFactsMayHold = true;
       return this;
     }
 
