@@ -331,7 +331,7 @@ public final class AuditLog implements AutoCloseable {
       }
       database.runInTransaction(
           connection -> {
-            AuditStore.insertEntries(connection, batch);
+            AuditStore.insertEntries(database.dialect(), connection, batch);
             return null;
           });
       for (Pending pending : batch) {
