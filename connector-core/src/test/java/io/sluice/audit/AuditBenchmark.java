@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -153,8 +154,7 @@ public final class AuditBenchmark {
   }
 
   private static boolean verify(String name, Database database) {
-    AuditVerifier verifier =
-        new AuditVerifier(java.util.List.of(AuditFixtures.nodeSigner().certificate()));
+    AuditVerifier verifier = new AuditVerifier(List.of(AuditFixtures.nodeSigner().certificate()));
     long t0 = System.nanoTime();
     AuditVerification result = verifier.verify(database);
     System.out.printf("%s: verify: %s in %d ms%n", name, result, ms(t0));
