@@ -11,7 +11,7 @@ public final class AuditEntry {
   private final long sequence;
   private final AuditEvent event;
 
-  AuditEntry(long sequence, AuditEvent event) {
+  public AuditEntry(long sequence, AuditEvent event) {
     if (sequence < 0) {
       throw new IllegalArgumentException("sequence " + sequence);
     }

@@ -177,7 +177,16 @@ public final class AuditEvent {
 
   @Override
   public int hashCode() {
-    return Objects.hash(time, type, traceId, sessionId, actor, Arrays.hashCode(digest), details);
+    return Objects.hash(
+        time,
+        type,
+        traceId,
+        sessionId,
+        actor,
+        counterparty,
+        agreementId,
+        Arrays.hashCode(digest),
+        details);
   }
 
   @Override

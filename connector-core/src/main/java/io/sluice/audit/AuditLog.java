@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,13 +96,13 @@ public final class AuditLog implements AutoCloseable {
   private volatile boolean closed;
 
   private AuditLog(
-      Database database,
+      AuditStore store,
       TreeHeadSigner signer,
       AuditLogConfig config,
       Clock clock,
       AuditVerifier.Outcome state) {
-    this.database = database;
-    this.store = new AuditStore(database);
+    this.database = store.database();
+    this.store = store;
     this.signer = signer;
     this.config = config;
     this.clock = clock;
@@ -138,7 +139,8 @@ public final class AuditLog implements AutoCloseable {
     Objects.requireNonNull(clock, "clock");
     List<X509Certificate> trusted = new ArrayList<>(config.previousSigners());
     trusted.add(signer.certificate());
-    AuditVerifier.Outcome state = new AuditVerifier(trusted).check(database);
+    AuditStore store = new AuditStore(database);
+    AuditVerifier.Outcome state = new AuditVerifier(trusted).check(store);
     state
         .verification()
         .problem()
@@ -148,7 +150,7 @@ public final class AuditLog implements AutoCloseable {
                   ErrorCode.AUDIT_LOG_TAMPERED,
                   "the stored audit log does not verify: " + problem.message());
             });
-    AuditLog log = new AuditLog(database, signer, config, clock, state);
+    AuditLog log = new AuditLog(store, signer, config, clock, state);
     log.writer.start();
     long period = tickPeriod(config.signInterval()).toNanos();
     log.scheduler.scheduleAtFixedRate(log::tickQuietly, period, period, TimeUnit.NANOSECONDS);
@@ -295,8 +297,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private void complete(
-      CompletableFuture<Optional<SignedTreeHead>> done,
-      java.util.function.Supplier<Optional<SignedTreeHead>> work) {
+      CompletableFuture<Optional<SignedTreeHead>> done, Supplier<Optional<SignedTreeHead>> work) {
     if (failure != null) {
       done.completeExceptionally(failure);
       return;
@@ -331,7 +332,7 @@ public final class AuditLog implements AutoCloseable {
       }
       database.runInTransaction(
           connection -> {
-            AuditStore.insertEntries(connection, batch);
+            AuditStore.insertEntries(database.dialect(), connection, batch);
             return null;
           });
       for (Pending pending : batch) {

@@ -5,15 +5,20 @@ import io.sluice.audit.merkle.TreeHead;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.store.Database;
+import io.sluice.store.Dialect;
+import java.io.IOException;
+import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.postgresql.PGConnection;
 
 /**
  * Read access to a node's stored audit log: entries, signed tree heads, and RFC 9162 proofs
@@ -27,6 +32,7 @@ public final class AuditStore {
   static final String ENTRY_COLUMNS =
       "seq, event_time, event_type, trace_id, session_id, actor, counterparty, agreement_id,"
           + " digest, details, leaf_hash";
+  private static final HexFormat HEX = HexFormat.of();
   private static final String HEAD_COLUMNS =
       "tree_size, head_time, root_hash, signature, signer_fingerprint";
 
@@ -204,8 +210,16 @@ public final class AuditStore {
 
   // ---- writes, for AuditLog -------------------------------------------------------------
 
-  static void insertEntries(Connection connection, List<AuditLog.Pending> batch)
+  /**
+   * Inserts a batch of entries: on PostgreSQL with {@code COPY ... FROM STDIN} (several times the
+   * rate of batched INSERTs there), elsewhere with one batched prepared INSERT.
+   */
+  static void insertEntries(Dialect dialect, Connection connection, List<AuditLog.Pending> batch)
       throws SQLException {
+    if (dialect == Dialect.POSTGRESQL) {
+      copyEntries(connection, batch);
+      return;
+    }
     try (PreparedStatement insert =
         connection.prepareStatement(
             "INSERT INTO audit_entries ("
@@ -228,6 +242,57 @@ public final class AuditStore {
       }
       insert.executeBatch();
     }
+  }
+
+  /**
+   * COPY in PostgreSQL's text format: tab-separated columns, one row per line; backslash, tab,
+   * newline and carriage return escaped in text; bytea as {@code \\x} and hex.
+   */
+  private static void copyEntries(Connection connection, List<AuditLog.Pending> batch)
+      throws SQLException {
+    StringBuilder rows = new StringBuilder(batch.size() * 400);
+    for (AuditLog.Pending pending : batch) {
+      AuditEvent event = pending.event();
+      rows.append(pending.sequence()).append('\t').append(event.timeMicros()).append('\t');
+      copyText(rows, event.type().name());
+      copyText(rows, event.traceId());
+      copyText(rows, event.sessionId());
+      copyText(rows, event.actor());
+      copyText(rows, event.counterparty());
+      copyText(rows, event.agreementId());
+      copyBytes(rows, event.digest()).append('\t');
+      copyText(rows, event.detailsJson());
+      copyBytes(rows, pending.leafHash()).append('\n');
+    }
+    try {
+      connection
+          .unwrap(PGConnection.class)
+          .getCopyAPI()
+          .copyIn(
+              "COPY audit_entries (" + ENTRY_COLUMNS + ") FROM STDIN",
+              new StringReader(rows.toString()));
+    } catch (IOException e) {
+      throw new SQLException("cannot COPY audit entries", e);
+    }
+  }
+
+  private static void copyText(StringBuilder out, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '\t' -> out.append("\\t");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        default -> out.append(c);
+      }
+    }
+    out.append('\t');
+  }
+
+  private static StringBuilder copyBytes(StringBuilder out, byte[] value) {
+    out.append("\\\\x");
+    return HEX.formatHex(out, value);
   }
 
   void insertHead(SignedTreeHead signed) {

@@ -9,9 +9,11 @@ import io.sluice.identity.PeerIdentity;
 import io.sluice.store.Database;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -54,7 +56,7 @@ public final class AuditVerifier {
 
   /** Verifies the audit log stored in {@code database}. */
   public AuditVerification verify(Database database) {
-    return check(database).verification();
+    return check(new AuditStore(database)).verification();
   }
 
   /** The verification and, when it passed, the state the log continues from. */
@@ -63,10 +65,14 @@ public final class AuditVerifier {
       MerkleAccumulator accumulator,
       Optional<SignedTreeHead> lastHead) {}
 
-  Outcome check(Database database) {
-    Scan scan = database.read(connection -> new Scan(connection).run());
+  /**
+   * Verifies the log behind {@code store}; the consistency proofs warm the store's caches for the
+   * log that continues from it.
+   */
+  Outcome check(AuditStore store) {
+    Scan scan = store.database().read(connection -> new Scan(connection).run());
     if (scan.problem == null) {
-      checkConsistency(new AuditStore(database), scan);
+      checkConsistency(store, scan);
     }
     return new Outcome(
         new AuditVerification(
@@ -108,16 +114,16 @@ public final class AuditVerifier {
 
   /** One pass over a snapshot of the entries and heads. */
   private final class Scan {
-    private final java.sql.Connection connection;
+    private final Connection connection;
     private final TreeHasher hasher = new TreeHasher();
     final MerkleAccumulator accumulator = new MerkleAccumulator();
-    final List<SignedTreeHead> verifiedHeads = new java.util.ArrayList<>();
+    final List<SignedTreeHead> verifiedHeads = new ArrayList<>();
     private List<AuditStore.HeadRow> heads;
     private int nextHead;
     long expected;
     AuditProblem problem;
 
-    Scan(java.sql.Connection connection) {
+    Scan(Connection connection) {
       this.connection = connection;
     }
 

@@ -49,9 +49,7 @@ final class StoredLeafHashes implements LeafHashes {
     byte[][] hashes = pages.get(page);
     if (hashes == null || hashes[(int) (index % PAGE)] == null) {
       hashes = load(page);
-      if (isComplete(hashes)) {
-        pages.put(page, hashes);
-      }
+      pages.put(page, hashes);
     }
     byte[] hash = hashes[(int) (index % PAGE)];
     if (hash == null) {
@@ -79,14 +77,5 @@ final class StoredLeafHashes implements LeafHashes {
           }
           return hashes;
         });
-  }
-
-  private static boolean isComplete(byte[][] hashes) {
-    for (byte[] hash : hashes) {
-      if (hash == null) {
-        return false;
-      }
-    }
-    return true;
   }
 }

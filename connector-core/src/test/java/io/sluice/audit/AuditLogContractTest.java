@@ -82,6 +82,25 @@ abstract class AuditLogContractTest {
   }
 
   @Test
+  void storesEveryCharacterOfTextAndBytesExactly() {
+    Database database = open();
+    AuditEvent tricky =
+        AuditEvent.builder(EventType.CONFIG_CHANGED)
+            .time(START)
+            .actor("operator\\ops \"root\" Zürich €")
+            .traceId("tab\\t-not-a-tab")
+            .digest(new byte[] {0, '\\', '\t', '\n', (byte) 0xff})
+            .detail("path", "C:\\conf\\node.yaml")
+            .detail("note", "line1\nline2\ttabbed \u0000 nul \uD83D\uDE00")
+            .build();
+    try (AuditLog log = openLog(database, config())) {
+      assertThat(log.append(tricky).join()).isZero();
+      assertThat(log.store().entries(0, 1).get(0).event()).isEqualTo(tricky);
+    }
+    assertThat(verify(database).ok()).isTrue();
+  }
+
+  @Test
   void findsTheEntriesOfATrace() {
     Database database = open();
     try (AuditLog log = openLog(database, config())) {

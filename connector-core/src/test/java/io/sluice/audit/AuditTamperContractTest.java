@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -302,7 +303,7 @@ abstract class AuditTamperContractTest {
       changed = AuditFixtures.otherSigner().fingerprint();
       kind = Kind.HEAD_UNKNOWN_SIGNER;
     } else if (choice == 4) {
-      changed = java.util.Arrays.copyOf((byte[]) original, 31);
+      changed = Arrays.copyOf((byte[]) original, 31);
       kind = Kind.HEAD_MALFORMED;
     } else {
       changed = change(original, column);
