@@ -50,12 +50,13 @@ public record PeerIdentity(
   }
 
   /**
-   * The claims a usage policy may test, as {@code sluice:participant.<name>}: {@code participant},
-   * {@code space}, {@code org}, {@code role} (multi-valued) and every signed attribute.
+   * The claims a usage policy may test, as {@code sluice:participant.<name>}: {@code participant}
+   * (the URI {@code sluice://SPACE/ID}, as ODRL party uids name participants), {@code space},
+   * {@code org}, {@code role} (multi-valued) and every signed attribute.
    */
   public Map<String, Set<String>> claims() {
     Map<String, Set<String>> claims = new LinkedHashMap<>();
-    claims.put("participant", Set.of(id.participant()));
+    claims.put("participant", Set.of(id.uri()));
     claims.put("space", Set.of(id.space()));
     if (!organization.isEmpty()) {
       claims.put("org", Set.of(organization));

@@ -545,6 +545,7 @@ public final class NegotiationManager {
             .setValidFromMs(now)
             .setValidUntilMs(agree.validUntil().toEpochMilli())
             .setCreatedMs(now)
+            .setPurpose(n.purpose())
             .build();
     SignedAgreement signed = Agreements.signAsProvider(agreement, self);
     Negotiation agreed = n.withAgreement(agreementId).moveTo(agreedState, now, List.of());
