@@ -140,11 +140,7 @@ public final class OdrlPolicyJudge implements PolicyJudge {
   }
 
   static Instant validUntil(Policy policy, Instant now) {
-    Instant fallback = now.plus(DEFAULT_VALIDITY);
-    return PolicyTerms.of(policy)
-        .validUntil()
-        .filter(end -> end.isBefore(fallback))
-        .orElse(fallback);
+    return PolicyTerms.of(policy).validUntil().orElse(now.plus(DEFAULT_VALIDITY));
   }
 
   private static List<String> problems(String what, PolicyValidationException e) {
