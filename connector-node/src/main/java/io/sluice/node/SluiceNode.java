@@ -1,54 +1,91 @@
 package io.sluice.node;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.sluice.catalog.Catalog;
+import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.PeerIdentity;
+import io.sluice.negotiation.JdbcNegotiationStore;
+import io.sluice.negotiation.NegotiationListener;
+import io.sluice.negotiation.NegotiationManager;
+import io.sluice.negotiation.NegotiationStore;
+import io.sluice.negotiation.OdrlPolicyJudge;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.grpc.AuthenticatingInterceptor;
+import io.sluice.node.grpc.CatalogGrpcService;
+import io.sluice.node.grpc.CatalogOfferResolver;
+import io.sluice.node.grpc.ContractGrpcService;
 import io.sluice.node.grpc.ErrorMappingInterceptor;
+import io.sluice.node.grpc.GrpcNegotiationTransport;
+import io.sluice.node.grpc.NegotiationGrpcService;
 import io.sluice.node.grpc.NodeInfoService;
 import io.sluice.node.grpc.PeerChannels;
 import io.sluice.node.grpc.TlsContexts;
+import io.sluice.node.grpc.TraceIds;
+import io.sluice.store.Database;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Sluice node: the assembly of its identity, trust, services and peer channels, built
- * through constructors in this one place so the whole graph reads top to bottom.
+ * One running Sluice node: the assembly of its identity, trust, store, catalog, negotiation and
+ * services, built through constructors in this one place so the whole graph reads top to bottom.
+ * Everything it opens is closed by {@link #close()} in reverse order.
  */
 public final class SluiceNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
+
+  /** How often undelivered negotiation messages are retried. */
+  static final long RETRY_INTERVAL_MILLIS = 2000;
 
   private final NodeConfig config;
   private final NodeIdentity identity;
   private final PeerChannels peers;
   private final HealthStatusManager health;
   private final Server server;
+  private final NegotiationManager negotiations;
+  private final NegotiationStore negotiationStore;
+  private final Deque<AutoCloseable> resources;
 
   private SluiceNode(
       NodeConfig config,
       NodeIdentity identity,
       PeerChannels peers,
       HealthStatusManager health,
-      Server server) {
+      Server server,
+      NegotiationManager negotiations,
+      NegotiationStore negotiationStore,
+      Deque<AutoCloseable> resources) {
     this.config = config;
     this.identity = identity;
     this.peers = peers;
     this.health = health;
     this.server = server;
+    this.negotiations = negotiations;
+    this.negotiationStore = negotiationStore;
+    this.resources = resources;
   }
 
   /** Loads everything the configuration names and starts serving; fails with a config error. */
@@ -59,16 +96,57 @@ public final class SluiceNode implements AutoCloseable {
     } catch (IOException e) {
       throw config.error("dataDir", "cannot create " + config.dataDir());
     }
+    Deque<AutoCloseable> resources = new ArrayDeque<>();
+    try {
+      return assemble(config, identity, clock, resources);
+    } catch (RuntimeException e) {
+      closeAll(resources);
+      throw e;
+    }
+  }
+
+  private static SluiceNode assemble(
+      NodeConfig config, NodeIdentity identity, Clock clock, Deque<AutoCloseable> resources) {
     NodeConfig.Limits limits = config.limits();
+    String self = identity.credentials().identity().participant();
+
+    Database database;
+    try {
+      database = Database.open(config.store());
+    } catch (SluiceException e) {
+      throw config.error("store", "cannot open the store: " + e.getMessage());
+    }
+    resources.push(database);
+    BufferAllocator allocator = new RootAllocator();
+    resources.push(allocator);
     PeerChannels peers =
         new PeerChannels(
             identity.credentials(), identity.trust(), addresses(config), limits.maxMessageBytes());
+    resources.push(peers);
+
+    Catalog catalog =
+        new Catalog(allocator, (offer, claims) -> OdrlPolicyJudge.visibleTo(offer, claims, clock));
+    DatasetRegistry registry = new DatasetRegistry(config, catalog);
+    registry.refresh();
+
+    NegotiationStore negotiationStore = new JdbcNegotiationStore(database);
+    NegotiationManager negotiations =
+        new NegotiationManager(
+            identity.credentials(),
+            identity.trust(),
+            negotiationStore,
+            new GrpcNegotiationTransport(peers, limits.rpcDeadlineMillis()),
+            new OdrlPolicyJudge(),
+            catalog,
+            NegotiationListener.NONE,
+            clock);
 
     HealthStatusManager health = new HealthStatusManager();
     AuthorityTrust.RefusalListener refusals =
         (reason, leaf) -> log.warn("refused a TLS peer: {}", reason);
     AuthenticatingInterceptor authentication = new AuthenticatingInterceptor(identity.trust());
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
+    ServerInterceptor traces = TraceIds.serverInterceptor();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.listen().host(), config.listen().port()))
@@ -78,11 +156,31 @@ public final class SluiceNode implements AutoCloseable {
             .handshakeTimeout(limits.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .addService(
-                ServerInterceptors.intercept(
+                secured(
                     new NodeInfoService(
                         identity.credentials().identity(), SluiceCli.versionString()),
                     errors,
-                    authentication))
+                    authentication,
+                    traces))
+            .addService(
+                secured(
+                    new CatalogGrpcService(self, registry, catalog),
+                    errors,
+                    authentication,
+                    traces))
+            .addService(
+                secured(new NegotiationGrpcService(negotiations), errors, authentication, traces))
+            .addService(
+                secured(
+                    new ContractGrpcService(
+                        self,
+                        negotiations,
+                        negotiationStore,
+                        identity.trust(),
+                        new CatalogOfferResolver(peers, limits.rpcDeadlineMillis())),
+                    errors,
+                    authentication,
+                    traces))
             .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))
             .addService(
                 ServerInterceptors.intercept(
@@ -91,20 +189,48 @@ public final class SluiceNode implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
-      peers.close();
       if (e instanceof BindException || e.getCause() instanceof BindException) {
         throw config.error("listen", "address " + config.listen() + " is already in use");
       }
       throw config.error("listen", "cannot listen on " + config.listen() + ": " + e.getMessage());
     }
-    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    resources.push(() -> stopServer(server, config.limits().shutdownGraceMillis()));
+
+    // Resume negotiations a crash interrupted, then keep retrying undelivered messages.
+    ScheduledExecutorService retries =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sluice-negotiation-retry");
+              t.setDaemon(true);
+              return t;
+            });
+    retries.scheduleWithFixedDelay(
+        negotiations::retryPending, 0, RETRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    resources.push(
+        () -> {
+          retries.shutdownNow();
+          retries.awaitTermination(10, TimeUnit.SECONDS);
+        });
+
+    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+    resources.push(health::enterTerminalState);
     log.info(
         "node {} of data space {} listening on {}:{}",
         config.participant(),
         config.space(),
         config.listen().host(),
         server.getPort());
-    return new SluiceNode(config, identity, peers, health, server);
+    return new SluiceNode(
+        config, identity, peers, health, server, negotiations, negotiationStore, resources);
+  }
+
+  /** Binds a service with error mapping, authentication and trace ids (outermost last). */
+  private static ServerServiceDefinition secured(
+      BindableService service,
+      ErrorMappingInterceptor errors,
+      AuthenticatingInterceptor authentication,
+      ServerInterceptor traces) {
+    return ServerInterceptors.intercept(service, errors, traces, authentication);
   }
 
   static Map<String, PeerChannels.Address> addresses(NodeConfig config) {
@@ -131,6 +257,14 @@ public final class SluiceNode implements AutoCloseable {
     return peers;
   }
 
+  public NegotiationManager negotiations() {
+    return negotiations;
+  }
+
+  public NegotiationStore negotiationStore() {
+    return negotiationStore;
+  }
+
   /** Blocks until the server stops. */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
@@ -138,27 +272,36 @@ public final class SluiceNode implements AutoCloseable {
 
   /**
    * Stops accepting calls, lets in-flight calls finish up to the configured grace period, then
-   * cancels what is left and closes the peer channels.
+   * cancels what is left and closes everything else in reverse order of opening.
    */
   @Override
   public synchronized void close() {
-    if (server.isTerminated()) {
+    if (resources.isEmpty()) {
       return;
     }
-    health.enterTerminalState();
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(config.limits().shutdownGraceMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("calls still running after the grace period; cancelling them");
-        server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
-    } finally {
-      peers.close();
-    }
+    closeAll(resources);
     log.info("node {} stopped", config.participant());
+  }
+
+  private static void stopServer(Server server, long graceMillis) throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+      log.warn("calls still running after the grace period; cancelling them");
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    while (!resources.isEmpty()) {
+      AutoCloseable r = resources.pop();
+      try {
+        r.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        log.warn("error while closing {}: {}", r, e.toString());
+      }
+    }
   }
 }

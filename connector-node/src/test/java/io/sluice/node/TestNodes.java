@@ -20,6 +20,22 @@ public final class TestNodes {
   /** Issues {@code participant}, writes its key, certificate and node.yaml (port 0) under dir. */
   public static Path provision(
       TestAuthority ca, Path dir, String participant, List<String> roles, char[] passphrase) {
+    return provision(ca, dir, participant, roles, passphrase, 0, Map.of(), "");
+  }
+
+  /**
+   * As {@link #provision(TestAuthority, Path, String, List, char[])}, listening on {@code port},
+   * with {@code peers} (participant to port on loopback) and extra YAML appended.
+   */
+  public static Path provision(
+      TestAuthority ca,
+      Path dir,
+      String participant,
+      List<String> roles,
+      char[] passphrase,
+      int port,
+      Map<String, Integer> peers,
+      String extraYaml) {
     var issued = ca.issue(participant, roles, Map.of("industry", "testing"));
     Path nodeDir = dir.resolve(participant);
     PemFiles.writePrivateKey(nodeDir.resolve("node.key"), issued.key(), passphrase);
@@ -32,7 +48,9 @@ public final class TestNodes {
             .append("space: ")
             .append(ca.authority.space())
             .append('\n')
-            .append("listen: 127.0.0.1:0\n")
+            .append("listen: 127.0.0.1:")
+            .append(port)
+            .append('\n')
             .append("identity:\n")
             .append("  cert: node.crt\n")
             .append("  key: node.key\n");
@@ -50,6 +68,12 @@ public final class TestNodes {
         .append(ca.dir.resolve(Authority.CRL_FILE).toAbsolutePath())
         .append('\n')
         .append("dataDir: data\n");
+    if (!peers.isEmpty()) {
+      yaml.append("peers:\n");
+      peers.forEach(
+          (id, p) -> yaml.append("  ").append(id).append(": 127.0.0.1:").append(p).append('\n'));
+    }
+    yaml.append(extraYaml);
     Path config = nodeDir.resolve("node.yaml");
     PemFiles.writeAtomically(config, yaml.toString().getBytes(StandardCharsets.UTF_8), false);
     return config;
