@@ -105,7 +105,8 @@ public final class DatasetRegistry {
         : DatasetSource.jdbc(s.jdbcUrl(), s.query(), s.user(), password);
   }
 
-  static DataFormat format(String name) {
+  /** The format named in a declaration: csv, parquet, arrow (IPC file) or arrows (IPC stream). */
+  public static DataFormat format(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "csv" -> DataFormat.CSV;
       case "parquet" -> DataFormat.PARQUET;

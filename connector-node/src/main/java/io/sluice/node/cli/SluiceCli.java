@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       PolicyCommand.class,
       CatalogCommand.class,
       ContractCommand.class,
+      DatasetCommand.class,
       DemoCommand.class,
     })
 public final class SluiceCli implements Runnable {
