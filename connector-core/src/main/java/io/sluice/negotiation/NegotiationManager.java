@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.error.ErrorCategory;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.fault.FaultPoints;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.NodeCredentials;
 import io.sluice.identity.PeerIdentity;
@@ -23,6 +24,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -126,6 +128,7 @@ public final class NegotiationManager {
             now,
             0);
     n = store.save(n, null, null);
+    FaultPoints.reach("consumer.request.persisted");
     return drive(n.id());
   }
 
@@ -156,6 +159,8 @@ public final class NegotiationManager {
           return afterFailedDelivery(n, out, e);
         }
         listener.received(n, reply);
+        FaultPoints.reach(
+            n.role().name().toLowerCase(Locale.ROOT) + "." + kindOf(reply) + ".received");
         n = n.role() == Role.CONSUMER ? onConsumerReply(n, out, reply) : onAcknowledged(n);
       }
       return n;
@@ -315,6 +320,7 @@ public final class NegotiationManager {
             null,
             stored);
     listener.agreementSigned(saved, agreement.getAgreementId(), countersigned.toByteArray());
+    FaultPoints.reach("consumer.verification.persisted");
     return saved;
   }
 
@@ -357,6 +363,7 @@ public final class NegotiationManager {
     if (replayed.isPresent()) {
       return parseMessage(replayed.get());
     }
+    FaultPoints.reach("provider." + kindOf(message) + ".received");
     if (message.getBodyCase() == NegotiationMessage.BodyCase.REQUEST) {
       return onRequest(caller, message, traceId);
     }
@@ -584,6 +591,8 @@ public final class NegotiationManager {
                 n.counterparty(), received.getMessageId(), reply.toByteArray()),
             agreement);
     listener.sent(saved, reply);
+    FaultPoints.reach(
+        n.role().name().toLowerCase(Locale.ROOT) + "." + replyName(reply) + ".persisted");
     return reply;
   }
 
@@ -742,6 +751,11 @@ public final class NegotiationManager {
 
   private static SluiceException violation(String what) {
     return new SluiceException(ErrorCode.PROTOCOL_VIOLATION, what);
+  }
+
+  /** A reply's name for fault points: its body, or for events the event type. */
+  private static String replyName(NegotiationMessage m) {
+    return m.hasEvent() ? m.getEvent().getType().name().toLowerCase(Locale.ROOT) : kindOf(m);
   }
 
   private static String kindOf(NegotiationMessage m) {

@@ -79,6 +79,30 @@ public final class TestNodes {
     return config;
   }
 
+  /**
+   * The shipped claims-matching offer made out by {@code assigner} (a participant URI) for {@code
+   * target}, valid until {@code until} (ISO instant).
+   */
+  public static String claimsOffer(String assigner, String target, String until) {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    try (var in =
+        TestNodes.class.getResourceAsStream(
+            "/io/sluice/policy/examples/claims-matching-offer.json")) {
+      var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(in);
+      root.put("assigner", assigner);
+      root.put("target", target);
+      for (var c : root.get("permission").get(0).get("constraint")) {
+        if (c.get("leftOperand").asText().equals("dateTime")) {
+          ((com.fasterxml.jackson.databind.node.ObjectNode) c.get("rightOperand"))
+              .put("@value", until);
+        }
+      }
+      return json.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static SluiceNode start(Path config) {
     NodeConfig cfg = NodeConfigLoader.load(config);
     return SluiceNode.start(cfg, Map.of(), Clock.systemUTC());

@@ -25,6 +25,8 @@ public final class NodeProcess implements AutoCloseable {
   private final String participant;
   private final Path log;
   private final Process process;
+  private final java.util.concurrent.BlockingQueue<String> output =
+      new java.util.concurrent.ArrayBlockingQueue<>(256);
 
   private NodeProcess(String participant, Path log, Process process) {
     this.participant = participant;
@@ -38,6 +40,16 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static NodeProcess start(
       String participant, Path config, List<String> jvmOptions, Duration timeout) {
+    return start(participant, config, jvmOptions, java.util.Map.of(), timeout);
+  }
+
+  /** As {@link #start(String, Path, List, Duration)}, with extra environment variables. */
+  public static NodeProcess start(
+      String participant,
+      Path config,
+      List<String> jvmOptions,
+      java.util.Map<String, String> environment,
+      Duration timeout) {
     Path dir = config.toAbsolutePath().getParent();
     Path log = dir.resolve("node.log");
     List<String> command = new ArrayList<>();
@@ -53,11 +65,12 @@ public final class NodeProcess implements AutoCloseable {
     command.add(config.toAbsolutePath().toString());
     Process process;
     try {
-      process =
+      ProcessBuilder builder =
           new ProcessBuilder(command)
               .directory(dir.toFile())
-              .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+              .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(environment);
+      process = builder.start();
     } catch (IOException e) {
       throw new SluiceException(ErrorCode.UNAVAILABLE, "cannot start node " + participant, e);
     }
@@ -76,7 +89,7 @@ public final class NodeProcess implements AutoCloseable {
                         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
                   if (line.contains(READY)) {
-                    drain(out);
+                    follow(out);
                     return true;
                   }
                 }
@@ -101,13 +114,17 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private static void drain(BufferedReader out) {
+  /** Keeps the last lines the node prints after it is ready (crash tests wait for markers). */
+  private void follow(BufferedReader out) {
     Thread t =
         new Thread(
             () -> {
               try {
-                while (out.readLine() != null) {
-                  // discard
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                  if (!output.offer(line)) {
+                    output.poll();
+                    output.offer(line);
+                  }
                 }
               } catch (IOException ignored) {
                 // process ended
@@ -116,6 +133,19 @@ public final class NodeProcess implements AutoCloseable {
             "node-stdout");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Waits until the node prints a line containing {@code text}; false on timeout. */
+  public boolean awaitOutput(String text, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < end) {
+      String line =
+          output.poll(Math.max(1, (end - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+      if (line != null && line.contains(text)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static String tail(Path log) {

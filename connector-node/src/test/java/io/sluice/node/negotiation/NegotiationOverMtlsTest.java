@@ -24,7 +24,6 @@ import io.sluice.proto.v1.NegotiationMessage;
 import io.sluice.proto.v1.SignedAgreement;
 import io.sluice.store.Database;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -127,24 +126,8 @@ class NegotiationOverMtlsTest {
     }
   }
 
-  /**
-   * The shipped claims-matching offer, made out by this fund for its dataset, ending at {@code
-   * until}.
-   */
-  static String offer(String until) throws IOException {
-    try (InputStream in =
-        NegotiationOverMtlsTest.class.getResourceAsStream(
-            "/io/sluice/policy/examples/claims-matching-offer.json")) {
-      ObjectNode root = (ObjectNode) JSON.readTree(in);
-      root.put("assigner", "sluice://health/fund");
-      root.put("target", "urn:sluice:dataset:settlements");
-      for (JsonNode c : root.get("permission").get(0).get("constraint")) {
-        if (c.get("leftOperand").asText().equals("dateTime")) {
-          ((ObjectNode) c.get("rightOperand")).put("@value", until);
-        }
-      }
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-    }
+  static String offer(String until) {
+    return TestNodes.claimsOffer("sluice://health/fund", "urn:sluice:dataset:settlements", until);
   }
 
   static String withCount(String policy, int count) throws IOException {
