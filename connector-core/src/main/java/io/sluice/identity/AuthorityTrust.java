@@ -21,9 +21,12 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
@@ -67,6 +70,15 @@ public final class AuthorityTrust {
   private final TrustAnchor anchor;
   private volatile CrlSnapshot crl = CrlSnapshot.NONE;
 
+  /** Certificates already inspected (bounded; least recently used evicted). */
+  private final Map<java.nio.ByteBuffer, Inspected> inspected =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<java.nio.ByteBuffer, Inspected> eldest) {
+          return size() > 4096;
+        }
+      };
+
   public AuthorityTrust(X509Certificate authority, Path crlFile, Clock clock) {
     this.authority = Objects.requireNonNull(authority);
     this.space = Authority.spaceOf(authority);
@@ -107,6 +119,53 @@ public final class AuthorityTrust {
       throw refusal("no certificate presented");
     }
     X509Certificate leaf = chain[0];
+    Inspected inspected = inspect(leaf);
+    Instant now = clock.instant();
+    if (now.isAfter(inspected.notAfter())) {
+      throw refusal("peer certificate expired at " + inspected.notAfter());
+    }
+    if (now.isBefore(inspected.notBefore())) {
+      throw refusal("peer certificate is not valid before " + inspected.notBefore());
+    }
+    if (!(role == PeerRole.CLIENT ? inspected.clientAuth() : inspected.serverAuth())) {
+      throw refusal(
+          "peer certificate lacks the "
+              + (role == PeerRole.CLIENT ? "clientAuth" : "serverAuth")
+              + " extended key usage");
+    }
+    PeerIdentity identity = inspected.identity();
+    if (isRevoked(leaf)) {
+      throw refusal(
+          "certificate of "
+              + identity.participant()
+              + " (serial "
+              + leaf.getSerialNumber().toString(16)
+              + ") is revoked");
+    }
+    return identity;
+  }
+
+  /**
+   * What does not change for a given certificate: that it chains to the authority (checked with the
+   * JDK's PKIX validator), is not a CA, may sign, names one participant of this space, and which
+   * extended key usages it has. Cached by the certificate's bytes, because verifying the
+   * authority's signature is the expensive part and the same few certificates come back on every
+   * handshake and agreement check; time validity and revocation are checked on every call.
+   */
+  private Inspected inspect(X509Certificate leaf) {
+    java.nio.ByteBuffer key;
+    try {
+      key = java.nio.ByteBuffer.wrap(leaf.getEncoded());
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw refusal("unreadable certificate");
+    }
+    Inspected cached;
+    synchronized (inspected) {
+      cached = inspected.get(key);
+    }
+    if (cached != null) {
+      return cached;
+    }
     try {
       CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(List.of(leaf));
       PKIXParameters params = new PKIXParameters(Set.of(anchor));
@@ -125,15 +184,9 @@ public final class AuthorityTrust {
     if (keyUsage == null || !keyUsage[0]) {
       throw refusal("peer certificate lacks the digitalSignature key usage");
     }
+    List<String> eku;
     try {
-      List<String> eku = leaf.getExtendedKeyUsage();
-      String needed = role == PeerRole.CLIENT ? CLIENT_AUTH : SERVER_AUTH;
-      if (eku == null || !eku.contains(needed)) {
-        throw refusal(
-            "peer certificate lacks the "
-                + (role == PeerRole.CLIENT ? "clientAuth" : "serverAuth")
-                + " extended key usage");
-      }
+      eku = leaf.getExtendedKeyUsage();
     } catch (CertificateParsingException e) {
       throw refusal("unreadable extended key usage");
     }
@@ -146,16 +199,28 @@ public final class AuthorityTrust {
     if (!identity.space().equals(space)) {
       throw refusal("peer belongs to data space '" + identity.space() + "', not '" + space + "'");
     }
-    if (isRevoked(leaf)) {
-      throw refusal(
-          "certificate of "
-              + identity.participant()
-              + " (serial "
-              + leaf.getSerialNumber().toString(16)
-              + ") is revoked");
+    Instant authorityEnd = authority.getNotAfter().toInstant();
+    Inspected result =
+        new Inspected(
+            identity,
+            eku != null && eku.contains(CLIENT_AUTH),
+            eku != null && eku.contains(SERVER_AUTH),
+            leaf.getNotBefore().toInstant(),
+            leaf.getNotAfter().toInstant().isAfter(authorityEnd)
+                ? authorityEnd
+                : leaf.getNotAfter().toInstant());
+    synchronized (inspected) {
+      inspected.put(key, result);
     }
-    return identity;
+    return result;
   }
+
+  private record Inspected(
+      PeerIdentity identity,
+      boolean clientAuth,
+      boolean serverAuth,
+      Instant notBefore,
+      Instant notAfter) {}
 
   /** True when the current CRL (re-read if the file changed) lists the certificate. */
   public boolean isRevoked(X509Certificate cert) {

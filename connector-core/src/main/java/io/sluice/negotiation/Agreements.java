@@ -2,6 +2,7 @@ package io.sluice.negotiation;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.sluice.crypto.EcdsaP256;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
@@ -13,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -33,7 +33,6 @@ public final class Agreements {
       "sluice/agreement/v1/provider\0".getBytes(StandardCharsets.US_ASCII);
   static final byte[] CONSUMER_LABEL =
       "sluice/agreement/v1/consumer\0".getBytes(StandardCharsets.US_ASCII);
-  private static final String ALGORITHM = "SHA256withECDSA";
 
   private Agreements() {}
 
@@ -206,17 +205,7 @@ public final class Agreements {
               + "'");
       return false;
     }
-    try {
-      Signature verifier = Signature.getInstance(ALGORITHM);
-      verifier.initVerify(cert.getPublicKey());
-      verifier.update(label);
-      verifier.update(agreement);
-      verifier.update(extra);
-      if (!verifier.verify(signature.toByteArray())) {
-        problems.add("the " + who + " signature does not verify");
-        return false;
-      }
-    } catch (GeneralSecurityException | RuntimeException e) {
+    if (!EcdsaP256.verify(cert.getPublicKey(), signature.toByteArray(), label, agreement, extra)) {
       problems.add("the " + who + " signature does not verify");
       return false;
     }
@@ -224,16 +213,7 @@ public final class Agreements {
   }
 
   private static byte[] sign(NodeCredentials signer, byte[] label, byte[] agreement, byte[] extra) {
-    try {
-      Signature s = Signature.getInstance(ALGORITHM);
-      s.initSign(signer.key());
-      s.update(label);
-      s.update(agreement);
-      s.update(extra);
-      return s.sign();
-    } catch (GeneralSecurityException e) {
-      throw new SluiceException(ErrorCode.INTERNAL, "cannot sign the agreement", e);
-    }
+    return EcdsaP256.sign(signer.key(), label, agreement, extra);
   }
 
   private static byte[] encoded(X509Certificate cert) {

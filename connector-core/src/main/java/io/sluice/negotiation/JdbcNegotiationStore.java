@@ -38,13 +38,15 @@ public final class JdbcNegotiationStore implements NegotiationStore {
 
   @Override
   public Optional<Negotiation> findByPeer(Role role, String counterparty, String peerPid) {
+    // "peer_pid <> ''" lets SQLite and PostgreSQL use the partial unique index
+    // negotiations_peer; without it they cannot prove the index applies and scan the table.
     return db.read(
         c ->
             one(
                 c,
                 "SELECT "
                     + COLUMNS
-                    + " FROM negotiations WHERE role = ? AND counterparty = ? AND peer_pid = ?",
+                    + " FROM negotiations WHERE role = ? AND counterparty = ? AND peer_pid = ? AND peer_pid <> ''",
                 role.name(),
                 counterparty,
                 peerPid));
@@ -143,18 +145,27 @@ public final class JdbcNegotiationStore implements NegotiationStore {
     }
   }
 
+  /**
+   * Updates what a negotiation may change; the key and the request's terms never change (and
+   * writing the key column would make SQLite re-check every row that references it).
+   */
   private static void update(Connection c, Negotiation n) throws SQLException {
     try (PreparedStatement s =
         c.prepareStatement(
-            "UPDATE negotiations SET id = ?, role = ?, counterparty = ?, peer_pid = ?, dataset_id = ?,"
-                + " offer_id = ?, state = ?, purpose = ?, requested_policy = ?, offered_policy = ?,"
-                + " acceptable_policy = ?, agreement_id = ?, reasons = ?, pending_message = ?,"
-                + " attempts = ?, trace_id = ?, created_ms = ?, updated_ms = ?, version = ?"
+            "UPDATE negotiations SET peer_pid = ?, state = ?, offered_policy = ?, agreement_id = ?,"
+                + " reasons = ?, pending_message = ?, attempts = ?, updated_ms = ?, version = ?"
                 + " WHERE id = ? AND version = ?")) {
-      bind(s, n);
-      s.setLong(19, n.version() + 1);
-      s.setString(20, n.id());
-      s.setLong(21, n.version());
+      s.setString(1, n.peerPid());
+      s.setString(2, n.state().name());
+      s.setString(3, n.offeredPolicy());
+      s.setString(4, n.agreementId());
+      s.setString(5, json(n.reasons()));
+      s.setBytes(6, n.pending());
+      s.setInt(7, n.attempts());
+      s.setLong(8, n.updatedMs());
+      s.setLong(9, n.version() + 1);
+      s.setString(10, n.id());
+      s.setLong(11, n.version());
       if (s.executeUpdate() != 1) {
         throw new SluiceException(
             ErrorCode.CONFLICT, "negotiation " + n.id() + " was changed concurrently");

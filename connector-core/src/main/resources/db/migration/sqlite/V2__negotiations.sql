@@ -38,6 +38,8 @@ CREATE TABLE negotiation_messages (
   PRIMARY KEY (counterparty, message_id)
 );
 
+CREATE INDEX negotiation_messages_negotiation ON negotiation_messages (negotiation_id);
+
 -- Agreements: signed_agreement holds the SignedAgreement bytes exactly as both nodes store them.
 CREATE TABLE agreements (
   agreement_id      TEXT    PRIMARY KEY,
@@ -53,3 +55,6 @@ CREATE TABLE agreements (
   terminated_reason TEXT    NOT NULL, -- '' while the agreement may be used
   use_count         BIGINT  NOT NULL
 );
+
+-- Child keys are indexed so that checking the references never scans the tables.
+CREATE INDEX agreements_negotiation ON agreements (negotiation_id);

@@ -58,8 +58,20 @@ public final class DemoSpace {
     this.nodes = nodes;
   }
 
-  /** Creates the authority and every participant under {@code dir}. */
+  /** Creates the authority and every participant under {@code dir}, each with an SQLite store. */
   public static DemoSpace create(Path dir, String space, List<DemoParticipant> participants) {
+    return create(dir, space, participants, id -> null);
+  }
+
+  /**
+   * Creates the authority and every participant under {@code dir}; {@code storeUrl} gives a
+   * participant's store JDBC URL (null: the default SQLite file in its data directory).
+   */
+  public static DemoSpace create(
+      Path dir,
+      String space,
+      List<DemoParticipant> participants,
+      java.util.function.Function<String, String> storeUrl) {
     Clock clock = Clock.systemUTC();
     Path authorityDir = dir.resolve("authority");
     char[] authorityPass = newPassphrase(authorityDir.resolve("passphrase"));
@@ -80,7 +92,7 @@ public final class DemoSpace {
           authority.issue(enrollment.csr(), p.roles(), p.attributes(), Duration.ofDays(30));
       PemFiles.writeCertificate(nodeDir.resolve(NodeEnrollment.CERT_FILE), cert);
       Path config = nodeDir.resolve(CONFIG_FILE);
-      writeConfig(config, space, p.id(), ports);
+      writeConfig(config, space, p.id(), ports, storeUrl.apply(p.id()));
       nodes.put(
           p.id(),
           new Node(
@@ -118,8 +130,28 @@ public final class DemoSpace {
     return new AuthorityTrust(authority.certificate(), authority.crlFile(), Clock.systemUTC());
   }
 
+  /**
+   * Publishes a dataset on a participant's node the way {@code sluice dataset add} does: the policy
+   * next to the node configuration and a declaration in its datasets directory. Running nodes pick
+   * it up without a restart.
+   */
+  public void publish(
+      String participant, String datasetId, Path source, String offerId, String policyJson) {
+    Node node = node(participant);
+    Path policies = node.dir().resolve("policies");
+    Path policy = policies.resolve(offerId + ".json");
+    PemFiles.writeAtomically(policy, policyJson.getBytes(StandardCharsets.UTF_8), false);
+    Map<String, Object> declaration = new LinkedHashMap<>();
+    declaration.put("id", datasetId);
+    declaration.put("title", datasetId);
+    declaration.put("source", source.toAbsolutePath().toString());
+    declaration.put(
+        "offers", List.of(Map.of("id", offerId, "policy", "../policies/" + offerId + ".json")));
+    writeYaml(node.dir().resolve("datasets").resolve(datasetId + ".yaml"), declaration);
+  }
+
   private static void writeConfig(
-      Path file, String space, String participant, Map<String, Integer> ports) {
+      Path file, String space, String participant, Map<String, Integer> ports, String store) {
     Map<String, Object> yaml = new LinkedHashMap<>();
     yaml.put("participant", participant);
     yaml.put("space", space);
@@ -132,6 +164,9 @@ public final class DemoSpace {
     identity.put("crl", "../authority/" + Authority.CRL_FILE);
     yaml.put("identity", identity);
     yaml.put("dataDir", "data");
+    if (store != null) {
+      yaml.put("store", store);
+    }
     Map<String, String> peers = new LinkedHashMap<>();
     ports.forEach(
         (id, port) -> {
@@ -140,6 +175,10 @@ public final class DemoSpace {
           }
         });
     yaml.put("peers", peers);
+    writeYaml(file, yaml);
+  }
+
+  private static void writeYaml(Path file, Map<String, Object> yaml) {
     try {
       ObjectMapper mapper =
           new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));

@@ -57,7 +57,7 @@ public final class NodeProcess implements AutoCloseable {
     command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(absoluteClassPath());
     command.add("io.sluice.node.cli.SluiceCli");
     command.add("node");
     command.add("start");
@@ -146,6 +146,21 @@ public final class NodeProcess implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** This JVM's class path with every entry made absolute (the node runs in its own directory). */
+  static String absoluteClassPath() {
+    StringBuilder out = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      if (out.length() > 0) {
+        out.append(java.io.File.pathSeparatorChar);
+      }
+      out.append(Path.of(entry).toAbsolutePath());
+    }
+    return out.toString();
   }
 
   static String tail(Path log) {
