@@ -16,10 +16,14 @@ public enum ErrorCode {
   POLICY_DENIED(200, ErrorCategory.POLICY_DENIED),
   AGREEMENT_NOT_USABLE(201, ErrorCategory.POLICY_DENIED),
   RESULT_WITHHELD(202, ErrorCategory.POLICY_DENIED),
+  /** An input set larger than the agreement allows (e.g. a PSI row count above inputRows). */
+  INPUT_LIMIT_EXCEEDED(203, ErrorCategory.POLICY_DENIED),
   // 3xx: protocol
   PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
   MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),
   INVALID_POINT(302, ErrorCategory.PROTOCOL_VIOLATION),
+  /** The peer's stream ended (closed) before the protocol's last message. */
+  STREAM_TRUNCATED(303, ErrorCategory.PROTOCOL_VIOLATION),
   // 4xx: lookup and state
   NOT_FOUND(400, ErrorCategory.NOT_FOUND),
   ALREADY_EXISTS(401, ErrorCategory.CONFLICT),
@@ -33,6 +37,12 @@ public enum ErrorCode {
   // 9xx: environment and bugs
   UNAVAILABLE(900, ErrorCategory.UNAVAILABLE),
   IO_ERROR(901, ErrorCategory.UNAVAILABLE),
+  /** The session was cancelled, by our caller or by the peer's. */
+  CANCELLED(902, ErrorCategory.UNAVAILABLE),
+  /** The peer stopped the session because of an error on its side (its code is in the message). */
+  PEER_ABORTED(903, ErrorCategory.UNAVAILABLE),
+  /** Nothing arrived from the peer within the configured time. */
+  DEADLINE_EXCEEDED(904, ErrorCategory.UNAVAILABLE),
   INTERNAL(999, ErrorCategory.INTERNAL);
 
   private final int number;

@@ -1,0 +1,97 @@
+package io.sluice.psi;
+
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One party's view of the channel during a session: numbers outgoing frames from 0, checks that
+ * incoming ones are numbered 0, 1, 2, ... without gap, repetition or reordering, turns a peer's
+ * CANCEL into an exception, and stops the session with a CANCEL of our own.
+ */
+final class FrameIo {
+  private final PsiChannel channel;
+  private final Duration timeout;
+  private final AtomicLong nextSend = new AtomicLong();
+  private long nextReceive;
+
+  FrameIo(PsiChannel channel, Duration timeout) {
+    this.channel = channel;
+    this.timeout = timeout;
+  }
+
+  int maxFrameBytes() {
+    return channel.maxFrameBytes();
+  }
+
+  void send(FrameType type, byte[] payload) {
+    if (Frame.HEADER_LENGTH + (long) payload.length > channel.maxFrameBytes()) {
+      throw new SluiceException(
+          ErrorCode.RESOURCE_EXHAUSTED, "PSI frame would exceed the channel's maximum size");
+    }
+    channel.send(new Frame(type, nextSend.getAndIncrement(), payload));
+  }
+
+  /**
+   * The next frame, which must be one of {@code expected}.
+   *
+   * @throws SluiceException PROTOCOL_VIOLATION for an out-of-sequence or unexpected frame;
+   *     CANCELLED or PEER_ABORTED when the peer sent CANCEL
+   */
+  Frame receive(FrameType... expected) {
+    Frame f = channel.receive(timeout);
+    if (f.type() == FrameType.CANCEL && f.sequence() >= nextReceive) {
+      // A CANCEL may overtake data frames the peer had already numbered; it ends the session.
+      Control.Cancel c = Control.decodeCancel(f.payload());
+      if (c.code() == ErrorCode.CANCELLED.number()) {
+        throw new PeerStop(ErrorCode.CANCELLED, "the peer cancelled the PSI session");
+      }
+      throw new PeerStop(
+          ErrorCode.PEER_ABORTED,
+          "the peer stopped the PSI session: error " + c.code() + " (" + c.message() + ")");
+    }
+    if (f.sequence() != nextReceive) {
+      throw new SluiceException(
+          ErrorCode.PROTOCOL_VIOLATION,
+          "PSI frame out of sequence: expected #" + nextReceive + ", got #" + f.sequence());
+    }
+    nextReceive++;
+    if (Arrays.stream(expected).noneMatch(t -> t == f.type())) {
+      throw new SluiceException(
+          ErrorCode.PROTOCOL_VIOLATION,
+          "unexpected PSI frame " + f.type() + ", expected " + Arrays.toString(expected));
+    }
+    return f;
+  }
+
+  /**
+   * Ends the session after a failure: tells the peer (unless the peer stopped it), then closes our
+   * end. Never throws.
+   */
+  void abort(SluiceException cause) {
+    try {
+      if (!(cause instanceof PeerStop) && cause.code() != ErrorCode.STREAM_TRUNCATED) {
+        send(FrameType.CANCEL, Control.cancel(cause.code(), cause.getMessage()));
+      }
+    } catch (RuntimeException ignored) {
+      // The channel is already gone; closing below is all that is left to do.
+    } finally {
+      channel.close();
+    }
+  }
+
+  void close() {
+    channel.close();
+  }
+
+  /** An error the peer reported; we do not echo a CANCEL back. */
+  static final class PeerStop extends SluiceException {
+    private static final long serialVersionUID = 1L;
+
+    PeerStop(ErrorCode code, String message) {
+      super(code, message);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.sluice.psi;
+
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/** Spreads the work of one batch over an executor in chunks, and unwraps failures. */
+final class Parallel {
+  /** Elements per task: enough to amortize scheduling, small enough to balance across cores. */
+  static final int CHUNK = 512;
+
+  private Parallel() {}
+
+  /** Work on rows [from, to) of a batch. */
+  @FunctionalInterface
+  interface RangeTask {
+    void run(int from, int to);
+  }
+
+  /** Runs {@code task} over [0, n) in chunks on {@code executor}; completes when all are done. */
+  static CompletableFuture<Void> forRanges(Executor executor, int n, RangeTask task) {
+    int chunks = (n + CHUNK - 1) / CHUNK;
+    CompletableFuture<?>[] parts = new CompletableFuture<?>[chunks];
+    for (int c = 0; c < chunks; c++) {
+      int from = c * CHUNK;
+      int to = Math.min(n, from + CHUNK);
+      parts[c] = CompletableFuture.runAsync(() -> task.run(from, to), executor);
+    }
+    return CompletableFuture.allOf(parts);
+  }
+
+  /** {@code forRanges} then a result, as one future. */
+  static <T> CompletableFuture<T> forRanges(
+      Executor executor, int n, RangeTask task, Supplier<T> result) {
+    return forRanges(executor, n, task).thenApply(v -> result.get());
+  }
+
+  /** Waits for a future; a {@link SluiceException} inside is rethrown as it is. */
+  static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceException(ErrorCode.CANCELLED, "interrupted");
+    } catch (ExecutionException | CompletionException e) {
+      Throwable c = e.getCause();
+      while ((c instanceof CompletionException || c instanceof ExecutionException)
+          && c.getCause() != null) {
+        c = c.getCause();
+      }
+      if (c instanceof SluiceException s) {
+        throw s;
+      }
+      throw new SluiceException(ErrorCode.INTERNAL, "PSI computation failed", c);
+    }
+  }
+}
