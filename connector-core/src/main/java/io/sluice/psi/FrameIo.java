@@ -17,17 +17,21 @@ final class FrameIo {
   private final AtomicLong nextSend = new AtomicLong();
   private long nextReceive;
 
-  FrameIo(PsiChannel channel, Duration timeout) {
+  private final int maxFrameBytes;
+
+  FrameIo(PsiChannel channel, Duration timeout, int maxFrameBytes) {
     this.channel = channel;
     this.timeout = timeout;
+    this.maxFrameBytes = Math.min(maxFrameBytes, channel.maxFrameBytes());
   }
 
+  /** The smaller of the session's and the channel's limit. */
   int maxFrameBytes() {
-    return channel.maxFrameBytes();
+    return maxFrameBytes;
   }
 
   void send(FrameType type, byte[] payload) {
-    if (Frame.HEADER_LENGTH + (long) payload.length > channel.maxFrameBytes()) {
+    if (Frame.HEADER_LENGTH + (long) payload.length > maxFrameBytes) {
       throw new SluiceException(
           ErrorCode.RESOURCE_EXHAUSTED, "PSI frame would exceed the channel's maximum size");
     }
@@ -42,6 +46,10 @@ final class FrameIo {
    */
   Frame receive(FrameType... expected) {
     Frame f = channel.receive(timeout);
+    if (f.encodedLength() > maxFrameBytes) {
+      throw new SluiceException(
+          ErrorCode.RESOURCE_EXHAUSTED, "PSI frame exceeds the session's maximum size");
+    }
     if (f.type() == FrameType.CANCEL && f.sequence() >= nextReceive) {
       // A CANCEL may overtake data frames the peer had already numbered; it ends the session.
       Control.Cancel c = Control.decodeCancel(f.payload());

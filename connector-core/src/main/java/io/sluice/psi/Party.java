@@ -41,7 +41,11 @@ abstract class Party {
       SecureRandom random,
       PsiProgress progress) {
     this.config = Objects.requireNonNull(config, "config");
-    this.io = new FrameIo(Objects.requireNonNull(channel, "channel"), config.receiveTimeout());
+    this.io =
+        new FrameIo(
+            Objects.requireNonNull(channel, "channel"),
+            config.receiveTimeout(),
+            config.maxFrameBytes());
     this.allocator = Objects.requireNonNull(allocator, "allocator");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.random = Objects.requireNonNull(random, "random");

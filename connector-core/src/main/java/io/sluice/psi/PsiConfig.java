@@ -83,6 +83,10 @@ public record PsiConfig(
     if (maxFrameBytes < largest) {
       throw invalid("maxFrameBytes too small for batchSize (needs at least " + largest + ")");
     }
+    if (mode == PsiMode.LABEL
+        && maxFrameBytes < 2L * (LabelCrypto.MAX_CIPHERTEXT_BYTES + 64) + 4096) {
+      throw invalid("maxFrameBytes too small for psi-label's largest sealed payload");
+    }
     Objects.requireNonNull(receiveTimeout, "receiveTimeout");
     if (receiveTimeout.isNegative() || receiveTimeout.isZero()) {
       throw invalid("receiveTimeout must be positive");

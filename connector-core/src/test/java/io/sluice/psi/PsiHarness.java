@@ -74,6 +74,30 @@ final class PsiHarness implements AutoCloseable {
         () -> sender.run(senderKeys.size(), senderKeys.iterator()));
   }
 
+  Outcome<PsiReceiverResult, PsiSenderResult> label(
+      PsiConfig receiverConfig,
+      PsiConfig senderConfig,
+      InMemoryPsiChannel.Pair pair,
+      BufferAllocator allocator,
+      List<byte[]> receiverKeys,
+      io.sluice.crypto.oprf.OprfPrivateKey key,
+      SenderTable table) {
+    LabelPsiReceiver receiver =
+        new LabelPsiReceiver(
+            receiverConfig, pair.receiverEnd(), allocator, compute, random, PsiProgress.NONE);
+    LabelPsiSender sender =
+        new LabelPsiSender(
+            senderConfig,
+            pair.senderEnd(),
+            allocator,
+            compute,
+            random,
+            PsiProgress.NONE,
+            key,
+            table);
+    return run(() -> receiver.run(receiverKeys.size(), receiverKeys.iterator()), sender::run);
+  }
+
   @Override
   public void close() throws InterruptedException {
     drivers.shutdownNow();
