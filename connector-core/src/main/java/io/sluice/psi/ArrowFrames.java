@@ -5,8 +5,15 @@ import io.sluice.error.SluiceException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.util.List;
+import org.apache.arrow.flatbuf.Buffer;
+import org.apache.arrow.flatbuf.FieldNode;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BitVectorHelper;
@@ -40,6 +47,8 @@ final class ArrowFrames {
   static final String ELEMENT_COLUMN = "e";
   static final String TAG_COLUMN = "tag";
   static final String CIPHERTEXT_COLUMN = "ct";
+
+  private static final int CONTINUATION = 0xFFFFFFFF;
 
   private ArrowFrames() {}
 
@@ -81,6 +90,7 @@ final class ArrowFrames {
   /** Reads an element batch; returns the elements packed, {@code rows * width} bytes. */
   static byte[] readElements(BufferAllocator allocator, byte[] ipc, int width, int maxRows) {
     Schema expected = elementSchema(width);
+    checkFramingStrictly(ipc, 1, 2);
     try (BufferAllocator child = child(allocator, ipc);
         ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipc), child)) {
       VectorSchemaRoot root = batch(reader, expected, maxRows);
@@ -135,6 +145,7 @@ final class ArrowFrames {
 
   static TableBatch readTable(
       BufferAllocator allocator, byte[] ipc, int maxRows, int maxCiphertextBytes) {
+    checkFramingStrictly(ipc, 2, 5);
     try (BufferAllocator child = child(allocator, ipc);
         ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipc), child)) {
       VectorSchemaRoot root = batch(reader, tableSchema(), maxRows);
@@ -176,6 +187,82 @@ final class ArrowFrames {
       throw new SluiceException(ErrorCode.INTERNAL, "cannot write an Arrow batch", e);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Checks the IPC stream's structure before Arrow reads it: exactly a schema message, a record
+   * batch message and the end-of-stream marker, each with the continuation marker; every metadata
+   * and body length within the frame; a record batch of {@code nodes} columns and {@code buffers}
+   * buffers, all nodes as long as the batch and without nulls, every buffer inside the body, no
+   * compression. Arrow allocates a message's metadata on the heap at the size the stream claims,
+   * and leaks its body buffer when loading a batch fails, so malformed structure must never reach
+   * it: after this check, loading cannot fail on structure.
+   */
+  static void checkFraming(byte[] ipc, int nodes, int buffers) {
+    ByteBuffer in = ByteBuffer.wrap(ipc).order(ByteOrder.LITTLE_ENDIAN);
+    byte[] expected = {MessageHeader.Schema, MessageHeader.RecordBatch};
+    for (byte header : expected) {
+      if (in.remaining() < 8 || in.getInt() != CONTINUATION) {
+        throw malformed("bad Arrow message framing in a PSI frame");
+      }
+      int metadataLength = in.getInt();
+      if (metadataLength <= 0 || metadataLength > in.remaining() || metadataLength % 8 != 0) {
+        throw malformed("bad Arrow metadata length in a PSI frame");
+      }
+      ByteBuffer metadata = in.slice().limit(metadataLength).order(ByteOrder.LITTLE_ENDIAN);
+      Message message = Message.getRootAsMessage(metadata);
+      long bodyLength = message.bodyLength();
+      if (message.headerType() != header
+          || bodyLength < 0
+          || bodyLength > in.remaining() - metadataLength
+          || (header == MessageHeader.Schema && bodyLength != 0)) {
+        throw malformed("bad Arrow message in a PSI frame");
+      }
+      if (header == MessageHeader.RecordBatch) {
+        RecordBatch batch = (RecordBatch) message.header(new RecordBatch());
+        if (batch == null) {
+          throw malformed("Arrow record batch without a header in a PSI frame");
+        }
+        checkBatch(batch, bodyLength, nodes, buffers);
+      }
+      in.position(in.position() + metadataLength + (int) bodyLength);
+    }
+    if (in.remaining() != 8 || in.getInt() != CONTINUATION || in.getInt() != 0) {
+      throw malformed("PSI frame does not end with the Arrow end-of-stream marker");
+    }
+  }
+
+  private static void checkBatch(RecordBatch batch, long bodyLength, int nodes, int buffers) {
+    long rows = batch.length();
+    if (rows < 1
+        || batch.nodesLength() != nodes
+        || batch.buffersLength() != buffers
+        || batch.compression() != null
+        || batch.variadicBufferCountsLength() != 0) {
+      throw malformed("Arrow record batch of an unexpected shape in a PSI frame");
+    }
+    for (int i = 0; i < nodes; i++) {
+      FieldNode node = batch.nodes(i);
+      if (node.length() != rows || node.nullCount() != 0) {
+        throw malformed("Arrow column of an unexpected length in a PSI frame");
+      }
+    }
+    for (int i = 0; i < buffers; i++) {
+      Buffer b = batch.buffers(i);
+      if (b.offset() < 0 || b.length() < 0 || b.offset() + b.length() > bodyLength) {
+        throw malformed("Arrow buffer outside the message body in a PSI frame");
+      }
+    }
+  }
+
+  private static void checkFramingStrictly(byte[] ipc, int nodes, int buffers) {
+    try {
+      checkFraming(ipc, nodes, buffers);
+    } catch (SluiceException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw malformed("undecodable Arrow message in a PSI frame");
+    }
   }
 
   private static BufferAllocator child(BufferAllocator allocator, byte[] ipc) {

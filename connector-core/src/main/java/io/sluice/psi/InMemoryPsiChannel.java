@@ -111,8 +111,11 @@ public final class InMemoryPsiChannel implements PsiChannel {
         }
       }
     }
+    // A CANCEL overtakes flow control, as a transport's reset does, so that a party can always
+    // stop a peer that has stopped reading.
+    boolean urgent = frame.type() == FrameType.CANCEL;
     for (byte[] b : out) {
-      outbound.put(b);
+      outbound.put(b, urgent);
     }
   }
 
@@ -160,10 +163,10 @@ public final class InMemoryPsiChannel implements PsiChannel {
       this.capacity = capacity;
     }
 
-    void put(byte[] item) {
+    void put(byte[] item, boolean urgent) {
       lock.lock();
       try {
-        while (items.size() >= capacity && !readerClosed && !writerClosed) {
+        while (!urgent && items.size() >= capacity && !readerClosed && !writerClosed) {
           notFull.awaitUninterruptibly();
         }
         if (writerClosed) {
