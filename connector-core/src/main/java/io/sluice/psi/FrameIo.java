@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FrameIo {
   private final PsiChannel channel;
   private final Duration timeout;
+
+  /** How long to look for the peer's CANCEL after it closed under our send. */
+  private static final Duration PEER_REASON_WAIT = Duration.ofSeconds(1);
+
   private final AtomicLong nextSend = new AtomicLong();
   private long nextReceive;
 
@@ -35,7 +39,41 @@ final class FrameIo {
       throw new SluiceException(
           ErrorCode.RESOURCE_EXHAUSTED, "PSI frame would exceed the channel's maximum size");
     }
-    channel.send(new Frame(type, nextSend.getAndIncrement(), payload));
+    try {
+      channel.send(new Frame(type, nextSend.getAndIncrement(), payload));
+    } catch (SluiceException e) {
+      if (e.code() == ErrorCode.STREAM_TRUNCATED && type != FrameType.CANCEL) {
+        throw peerReason(e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The peer went away while we were sending: if it said why (a CANCEL among the frames it sent
+   * before closing), that is the error; otherwise the stream was truncated.
+   */
+  private SluiceException peerReason(SluiceException truncated) {
+    try {
+      for (int i = 0; i < 64; i++) {
+        Frame f = channel.receive(PEER_REASON_WAIT);
+        if (f.type() == FrameType.CANCEL) {
+          return peerStop(Control.decodeCancel(f.payload()));
+        }
+      }
+    } catch (SluiceException e) {
+      // Nothing more from the peer.
+    }
+    return truncated;
+  }
+
+  private static PeerStop peerStop(Control.Cancel c) {
+    if (c.code() == ErrorCode.CANCELLED.number()) {
+      return new PeerStop(ErrorCode.CANCELLED, "the peer cancelled the PSI session");
+    }
+    return new PeerStop(
+        ErrorCode.PEER_ABORTED,
+        "the peer stopped the PSI session: error " + c.code() + " (" + c.message() + ")");
   }
 
   /**
@@ -52,13 +90,7 @@ final class FrameIo {
     }
     if (f.type() == FrameType.CANCEL && f.sequence() >= nextReceive) {
       // A CANCEL may overtake data frames the peer had already numbered; it ends the session.
-      Control.Cancel c = Control.decodeCancel(f.payload());
-      if (c.code() == ErrorCode.CANCELLED.number()) {
-        throw new PeerStop(ErrorCode.CANCELLED, "the peer cancelled the PSI session");
-      }
-      throw new PeerStop(
-          ErrorCode.PEER_ABORTED,
-          "the peer stopped the PSI session: error " + c.code() + " (" + c.message() + ")");
+      throw peerStop(Control.decodeCancel(f.payload()));
     }
     if (f.sequence() != nextReceive) {
       throw new SluiceException(

@@ -173,7 +173,7 @@ public final class InMemoryPsiChannel implements PsiChannel {
           throw new SluiceException(ErrorCode.CANCELLED, "PSI channel closed");
         }
         if (readerClosed) {
-          throw new SluiceException(ErrorCode.CANCELLED, "the peer closed the PSI channel");
+          throw new SluiceException(ErrorCode.STREAM_TRUNCATED, "the peer closed the PSI stream");
         }
         items.addLast(item);
         notEmpty.signal();
