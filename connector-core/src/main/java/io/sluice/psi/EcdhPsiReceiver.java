@@ -106,6 +106,7 @@ public final class EcdhPsiReceiver extends Party {
     return Parallel.forRanges(
         executor,
         batch.size(),
+        Parallel.X25519_CHUNK,
         (from, to) -> {
           for (int i = from; i < to; i++) {
             byte[] b = a.hashAndBlind(domain, batch.get(i));
@@ -279,6 +280,7 @@ public final class EcdhPsiReceiver extends Party {
     return Parallel.forRanges(
         executor,
         rows,
+        Parallel.X25519_CHUNK,
         (from, to) -> {
           byte[] e = new byte[X25519Blinding.LENGTH];
           for (int i = from; i < to; i++) {

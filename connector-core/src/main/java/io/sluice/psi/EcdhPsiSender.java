@@ -80,6 +80,7 @@ public final class EcdhPsiSender extends Party {
         Parallel.forRanges(
             executor,
             rows,
+            Parallel.X25519_CHUNK,
             (from, to) -> {
               byte[] e = new byte[X25519Blinding.LENGTH];
               for (int i = from; i < to; i++) {
@@ -175,6 +176,7 @@ public final class EcdhPsiSender extends Party {
     return Parallel.forRanges(
         executor,
         batch.size(),
+        Parallel.X25519_CHUNK,
         (from, to) -> {
           for (int i = from; i < to; i++) {
             byte[] e = b.hashAndBlind(domain, batch.get(i));

@@ -215,6 +215,7 @@ public final class LabelPsiReceiver extends Party {
     return Parallel.forRanges(
         executor,
         batch.size(),
+        Parallel.P256_CHUNK,
         (from, to) -> {
           List<OprfClient.Blinded> part = client.blindAll(batch.subList(from, to));
           for (int i = from; i < to; i++) {
@@ -238,6 +239,7 @@ public final class LabelPsiReceiver extends Party {
     return Parallel.forRanges(
         executor,
         rows,
+        Parallel.P256_CHUNK,
         (from, to) -> {
           List<byte[]> elements = new ArrayList<>(to - from);
           for (int i = from; i < to; i++) {
@@ -264,6 +266,7 @@ public final class LabelPsiReceiver extends Party {
         Parallel.forRanges(
             executor,
             matches.size(),
+            Parallel.P256_CHUNK,
             (from, to) -> {
               byte[] f = new byte[F_LENGTH];
               for (int i = from; i < to; i++) {

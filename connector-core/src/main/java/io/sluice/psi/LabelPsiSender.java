@@ -97,6 +97,7 @@ public final class LabelPsiSender extends Party {
           Parallel.forRanges(
               executor,
               rows,
+              Parallel.P256_CHUNK,
               (from, to) -> {
                 List<byte[]> in = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) {

@@ -97,6 +97,8 @@ public final class SenderTable {
     LabelCrypto crypto = new LabelCrypto(agreementId, keyEpoch);
     byte[] tags = new byte[n * PsiConfig.TAG_LENGTH];
     byte[][] cts = new byte[n][];
+    // Two batches in flight, so the cores never wait for the last chunk of a batch.
+    java.util.ArrayDeque<CompletableFuture<Void>> inFlight = new java.util.ArrayDeque<>();
     for (int start = 0; start < n; start += BUILD_BATCH) {
       int count = Math.min(BUILD_BATCH, n - start);
       List<LabelRow> batch = new ArrayList<>(count);
@@ -118,6 +120,7 @@ public final class SenderTable {
           Parallel.forRanges(
               executor,
               count,
+              Parallel.P256_CHUNK,
               (from, to) -> {
                 List<byte[]> keys = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) {
@@ -131,7 +134,13 @@ public final class SenderTable {
                   cts[p] = crypto.seal(f, batch.get(i).payload(), p);
                 }
               });
-      Parallel.join(done);
+      inFlight.addLast(done);
+      if (inFlight.size() > 1) {
+        Parallel.join(inFlight.removeFirst());
+      }
+    }
+    while (!inFlight.isEmpty()) {
+      Parallel.join(inFlight.removeFirst());
     }
     if (rows.hasNext()) {
       throw new SluiceException(
