@@ -31,6 +31,13 @@ import org.apache.arrow.memory.BufferAllocator;
  */
 public final class LabelPsiReceiver extends Party {
   private static final int F_LENGTH = 32;
+
+  /**
+   * F(x) is kept in chunks of 2^20 rows (32 MiB): one array per batch would be a humongous object
+   * of just over 1 MiB that costs two 1 MiB G1 regions, doubling its footprint.
+   */
+  private static final int F_CHUNK_BITS = 20;
+
   private static final int ELEMENT = 33;
 
   public LabelPsiReceiver(
@@ -78,7 +85,12 @@ public final class LabelPsiReceiver extends Party {
     long senderRows = peer.rowCount();
 
     TagIndex index = new TagIndex((int) rowCount);
-    List<byte[]> outputs = query(allocator, client, crypto, rowCount, keys, index);
+    byte[][] outputs = new byte[(int) ((rowCount + (1 << F_CHUNK_BITS) - 1) >>> F_CHUNK_BITS)][];
+    for (int c = 0; c < outputs.length; c++) {
+      long rows = Math.min(1L << F_CHUNK_BITS, rowCount - ((long) c << F_CHUNK_BITS));
+      outputs[c] = new byte[(int) rows * F_LENGTH];
+    }
+    query(allocator, client, crypto, rowCount, keys, index, outputs);
 
     // The table: every tag, keeping sealed payloads that match.
     List<Match> matches = new ArrayList<>();
@@ -135,19 +147,19 @@ public final class LabelPsiReceiver extends Party {
   }
 
   /**
-   * Blind, send, finalize: returns F(k, x) per batch (32 bytes per row) and fills the tag index in
-   * row order. Blinding of the next batch and finalizing of answered ones run on the executor while
-   * the driver sends and receives.
+   * Blind, send, finalize: stores F(k, x) of every row in {@code outputs} (32 bytes per row, in
+   * chunks) and fills the tag index in row order. Blinding of the next batch and finalizing of
+   * answered ones run on the executor while the driver sends and receives.
    */
-  private List<byte[]> query(
+  private void query(
       BufferAllocator allocator,
       OprfClient client,
       LabelCrypto crypto,
       long rowCount,
       Iterator<byte[]> keys,
-      TagIndex index) {
+      TagIndex index,
+      byte[][] outputs) {
     int batchSize = config.batchSize();
-    List<byte[]> outputs = new ArrayList<>();
     ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     ArrayDeque<CompletableFuture<byte[][]>> finalizing = new ArrayDeque<>();
     long read = 0;
@@ -196,17 +208,21 @@ public final class LabelPsiReceiver extends Party {
     checkExhausted(keys);
     io.send(FrameType.END, Control.end(FrameType.BLINDED, rowCount));
     expectEnd(io.receive(FrameType.END), FrameType.REPLY, rowCount);
-    return outputs;
+  }
+
+  private static int offset(int row) {
+    return (row & ((1 << F_CHUNK_BITS) - 1)) * F_LENGTH;
   }
 
   private static void drainOne(
-      ArrayDeque<CompletableFuture<byte[][]>> finalizing, List<byte[]> outputs, TagIndex index) {
+      ArrayDeque<CompletableFuture<byte[][]>> finalizing, byte[][] outputs, TagIndex index) {
     byte[][] done = Parallel.join(finalizing.removeFirst());
+    byte[] f = done[0];
     byte[] tags = done[1];
-    for (int off = 0; off < tags.length; off += PsiConfig.TAG_LENGTH) {
-      index.add(tags, off);
+    for (int off = 0, i = 0; off < tags.length; off += PsiConfig.TAG_LENGTH, i++) {
+      int row = index.add(tags, off);
+      System.arraycopy(f, i * F_LENGTH, outputs[row >>> F_CHUNK_BITS], offset(row), F_LENGTH);
     }
-    outputs.add(done[0]);
   }
 
   private CompletableFuture<Pending> blindAsync(OprfClient client, List<byte[]> batch) {
@@ -259,7 +275,7 @@ public final class LabelPsiReceiver extends Party {
 
   /** Opens every matched payload (in parallel); one per (receiver row, matching sender row). */
   private List<LabelMatch> open(
-      LabelCrypto crypto, List<Match> matches, List<byte[]> outputs, TagIndex index) {
+      LabelCrypto crypto, List<Match> matches, byte[][] outputs, TagIndex index) {
     byte[][] plain = new byte[matches.size()][];
     int batchSize = config.batchSize();
     Parallel.join(
@@ -271,8 +287,8 @@ public final class LabelPsiReceiver extends Party {
               byte[] f = new byte[F_LENGTH];
               for (int i = from; i < to; i++) {
                 Match m = matches.get(i);
-                byte[] batch = outputs.get(m.head() / batchSize);
-                System.arraycopy(batch, (m.head() % batchSize) * F_LENGTH, f, 0, F_LENGTH);
+                System.arraycopy(
+                    outputs[m.head() >>> F_CHUNK_BITS], offset(m.head()), f, 0, F_LENGTH);
                 plain[i] = crypto.open(f, m.ciphertext(), m.position());
               }
             }));

@@ -22,7 +22,9 @@ final class TagIndex {
     this.hi = new long[capacity];
     this.lo = new int[capacity];
     this.next = new int[capacity];
-    int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
+    // Load factor at most 0.7 (linear probing stays short), and a power of two.
+    long wanted = Math.max(4L, (long) Math.ceil(capacity / 0.7));
+    int tableSize = (int) Math.min(1L << 30, Long.highestOneBit(wanted - 1) << 1);
     this.slots = new int[tableSize];
     this.mask = tableSize - 1;
     this.hit = new long[(capacity + 63) >>> 6];

@@ -134,6 +134,7 @@ public final class PsiBenchmark {
         nS);
     SecureRandom random = new SecureRandom();
     OprfPrivateKey key = OprfPrivateKey.generate(OprfSuite.P256_SHA256, random);
+    long baseHeap = PsiMemoryProbe.usedAfterGc();
     HeapPeak heap = HeapPeak.start();
     long t0 = System.nanoTime();
     Iterator<byte[]> ids = ids(0, nS, PsiBenchmark::id);
@@ -158,6 +159,7 @@ public final class PsiBenchmark {
     SenderTable table =
         SenderTable.build(key, "bench-agreement", "epoch-1", nS, rows, compute, random);
     double buildSeconds = (System.nanoTime() - t0) / 1e9;
+    long tableHeap = PsiMemoryProbe.usedAfterGc() - baseHeap;
 
     PsiConfig config =
         PsiConfig.builder(PsiMode.LABEL, "bench-agreement", "bench-label")
@@ -187,7 +189,8 @@ public final class PsiBenchmark {
             + "online session: %.1f s, %,.0f receiver rows/s; lower bound 3 n_R/rate = %.1f s,"
             + " ratio %.3f%n"
             + "total %.1f s; lower bound (n_S + 3 n_R)/rate = %.1f s, ratio %.3f%n"
-            + "bytes exchanged %,d (receiver %,d, sender %,d incl. table), %,d matches%n%s%n",
+            + "bytes exchanged %,d (receiver %,d, sender %,d incl. table), %,d matches%n"
+            + "sender table live heap %,d MiB (%.1f bytes/row)%n%s%n",
         buildSeconds,
         nS / buildSeconds,
         nS / rate,
@@ -203,6 +206,8 @@ public final class PsiBenchmark {
         pair.receiverEnd().bytesSent(),
         pair.senderEnd().bytesSent(),
         result.labels().size(),
+        tableHeap >> 20,
+        tableHeap / (double) nS,
         heap);
   }
 
