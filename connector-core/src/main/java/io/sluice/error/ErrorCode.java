@@ -22,8 +22,6 @@ public enum ErrorCode {
   PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
   MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),
   INVALID_POINT(302, ErrorCategory.PROTOCOL_VIOLATION),
-  /** The peer's stream ended (closed) before the protocol's last message. */
-  STREAM_TRUNCATED(303, ErrorCategory.PROTOCOL_VIOLATION),
   // 4xx: lookup and state
   NOT_FOUND(400, ErrorCategory.NOT_FOUND),
   ALREADY_EXISTS(401, ErrorCategory.CONFLICT),
@@ -43,6 +41,11 @@ public enum ErrorCode {
   PEER_ABORTED(903, ErrorCategory.UNAVAILABLE),
   /** Nothing arrived from the peer within the configured time. */
   DEADLINE_EXCEEDED(904, ErrorCategory.UNAVAILABLE),
+  /**
+   * The peer's stream ended (closed) before the protocol's last message: a crashed peer or a broken
+   * connection as often as a misbehaving one, so it is retryable like UNAVAILABLE.
+   */
+  STREAM_TRUNCATED(905, ErrorCategory.UNAVAILABLE),
   INTERNAL(999, ErrorCategory.INTERNAL);
 
   private final int number;
