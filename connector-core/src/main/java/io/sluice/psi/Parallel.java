@@ -34,7 +34,15 @@ final class Parallel {
     for (int c = 0; c < chunks; c++) {
       int from = c * chunk;
       int to = Math.min(n, from + chunk);
-      parts[c] = CompletableFuture.runAsync(() -> task.run(from, to), executor);
+      parts[c] =
+          CompletableFuture.runAsync(
+              () -> {
+                if (executor instanceof SessionExecutor session && session.stopped()) {
+                  throw new SluiceException(ErrorCode.CANCELLED, "PSI session stopped");
+                }
+                task.run(from, to);
+              },
+              executor);
     }
     return CompletableFuture.allOf(parts);
   }
@@ -43,6 +51,32 @@ final class Parallel {
   static <T> CompletableFuture<T> forRanges(
       Executor executor, int n, int chunk, RangeTask task, Supplier<T> result) {
     return forRanges(executor, n, chunk, task).thenApply(v -> result.get());
+  }
+
+  /**
+   * The caller's executor as one session sees it: once the session stops (error or cancel), work
+   * chunks it had queued fail fast instead of computing for nobody.
+   */
+  static final class SessionExecutor implements Executor {
+    private final Executor delegate;
+    private volatile boolean stopped;
+
+    SessionExecutor(Executor delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void execute(Runnable command) {
+      delegate.execute(command);
+    }
+
+    void stop() {
+      stopped = true;
+    }
+
+    boolean stopped() {
+      return stopped;
+    }
   }
 
   /** Waits for a future; a {@link SluiceException} inside is rethrown as it is. */

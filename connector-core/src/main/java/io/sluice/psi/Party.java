@@ -26,7 +26,7 @@ import org.apache.arrow.memory.BufferAllocator;
 abstract class Party {
   final PsiConfig config;
   final FrameIo io;
-  final Executor executor;
+  final Parallel.SessionExecutor executor;
   final SecureRandom random;
   final PsiProgress progress;
   private final BufferAllocator allocator;
@@ -47,7 +47,7 @@ abstract class Party {
             config.receiveTimeout(),
             config.maxFrameBytes());
     this.allocator = Objects.requireNonNull(allocator, "allocator");
-    this.executor = Objects.requireNonNull(executor, "executor");
+    this.executor = new Parallel.SessionExecutor(Objects.requireNonNull(executor, "executor"));
     this.random = Objects.requireNonNull(random, "random");
     this.progress = Objects.requireNonNull(progress, "progress");
   }
@@ -58,6 +58,7 @@ abstract class Party {
    */
   public void cancel() {
     cancelled = true;
+    executor.stop();
     io.abort(new SluiceException(ErrorCode.CANCELLED, "cancelled by the caller"));
   }
 
@@ -71,16 +72,23 @@ abstract class Party {
       try {
         result = body.apply(session);
       } catch (SluiceException e) {
+        executor.stop();
         if (cancelled) {
           io.close();
           throw new SluiceException(ErrorCode.CANCELLED, "PSI session cancelled by the caller");
         }
         io.abort(e);
         throw e;
-      } catch (RuntimeException | Error e) {
+      } catch (RuntimeException e) {
+        executor.stop();
         SluiceException s = new SluiceException(ErrorCode.INTERNAL, "PSI session failed", e);
         io.abort(s);
         throw s;
+      } catch (Error e) {
+        // Tell the peer, but let the error itself (e.g. OutOfMemoryError) through unchanged.
+        executor.stop();
+        io.abort(new SluiceException(ErrorCode.INTERNAL, "PSI session failed"));
+        throw e;
       }
       io.close();
       return result;
