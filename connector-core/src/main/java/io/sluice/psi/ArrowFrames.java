@@ -22,6 +22,8 @@ import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -50,6 +52,9 @@ final class ArrowFrames {
 
   private static final int CONTINUATION = 0xFFFFFFFF;
 
+  /** The end-of-stream marker: continuation, then a zero metadata length. */
+  static final byte[] END_OF_STREAM = {-1, -1, -1, -1, 0, 0, 0, 0};
+
   private ArrowFrames() {}
 
   static Schema elementSchema(int width) {
@@ -70,6 +75,31 @@ final class ArrowFrames {
                 null),
             new Field(
                 CIPHERTEXT_COLUMN, new FieldType(false, ArrowType.Binary.INSTANCE, null), null)));
+  }
+
+  /** The IPC schema message of {@code schema} (continuation marker, length, flatbuffer). */
+  static byte[] schemaMessage(Schema schema) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      MessageSerializer.serialize(new WriteChannel(Channels.newChannel(out)), schema);
+    } catch (IOException e) {
+      throw new SluiceException(ErrorCode.INTERNAL, "cannot write an Arrow schema", e);
+    }
+    return out.toByteArray();
+  }
+
+  static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
   }
 
   /** One batch of {@code count} elements of {@code width} bytes, packed in {@code packed}. */

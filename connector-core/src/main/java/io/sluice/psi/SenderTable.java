@@ -4,9 +4,12 @@ import io.sluice.crypto.oprf.OprfPrivateKey;
 import io.sluice.crypto.oprf.OprfServer;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,12 +23,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FixedSizeBinaryVector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -51,6 +56,7 @@ public final class SenderTable {
   static final String FORMAT_KEY = "sluice.psi-label.table";
   private static final int BUILD_BATCH = 16_384;
   private static final int WRITE_BATCH = 16_384;
+  private static final int WRITE_BATCH_BYTES = 32 << 20;
 
   private final String agreementId;
   private final String keyEpoch;
@@ -196,15 +202,20 @@ public final class SenderTable {
       writer.start();
       FixedSizeBinaryVector tag = (FixedSizeBinaryVector) root.getVector(0);
       VarBinaryVector ct = (VarBinaryVector) root.getVector(1);
-      for (int from = 0; from < rows(); from += WRITE_BATCH) {
-        int count = Math.min(WRITE_BATCH, rows() - from);
+      int from = 0;
+      while (from < rows()) {
+        // At most WRITE_BATCH rows and WRITE_BATCH_BYTES of sealed payloads per batch.
+        int count = 0;
+        long bytes = 0;
+        while (from + count < rows()
+            && count < WRITE_BATCH
+            && (count == 0 || bytes + ciphertexts[from + count].length <= WRITE_BATCH_BYTES)) {
+          bytes += ciphertexts[from + count].length;
+          count++;
+        }
         tag.reset();
         ct.reset();
         tag.allocateNew(count);
-        long bytes = 0;
-        for (int i = 0; i < count; i++) {
-          bytes += ciphertexts[from + i].length;
-        }
         ct.allocateNew(bytes, count);
         byte[] t = new byte[PsiConfig.TAG_LENGTH];
         for (int i = 0; i < count; i++) {
@@ -214,6 +225,7 @@ public final class SenderTable {
         }
         root.setRowCount(count);
         writer.writeBatch();
+        from += count;
       }
       writer.end();
     }
@@ -222,15 +234,21 @@ public final class SenderTable {
   /**
    * Reads a serialized table, strictly: the exact schema, the format marker, a row count within
    * {@code maxRows} that the batches add up to, tags of 12 bytes, sealed payloads within the
-   * maximum size.
+   * maximum size. The stream is read message by message, each checked as a PSI frame is ({@link
+   * ArrowFrames#checkFraming}) before Arrow decodes it, so a corrupted file can neither make Arrow
+   * allocate what a lying length claims nor leak a buffer.
    *
-   * @throws SluiceException INVALID_DATA for anything else
+   * @throws SluiceException INVALID_DATA for anything else, including a stream that cannot be read
+   *     (the cause is kept)
    */
-  public static SenderTable readFrom(InputStream in, BufferAllocator allocator, long maxRows)
-      throws IOException {
-    try (ArrowStreamReader reader = new ArrowStreamReader(nonClosing(in), allocator)) {
-      VectorSchemaRoot root = reader.getVectorSchemaRoot();
-      Schema schema = root.getSchema();
+  public static SenderTable readFrom(InputStream in, BufferAllocator allocator, long maxRows) {
+    try {
+      DataInputStream din = new DataInputStream(in);
+      RawMessage first = RawMessage.read(din);
+      if (first == null || first.header() != MessageHeader.Schema || first.bodyLength() != 0) {
+        throw invalid("not a psi-label sender table");
+      }
+      Schema schema = MessageSerializer.deserializeSchema(first.message());
       Map<String, String> meta = schema.getCustomMetadata();
       if (!schema.getFields().equals(ArrowFrames.tableSchema().getFields())
           || meta == null
@@ -250,39 +268,95 @@ public final class SenderTable {
       }
       String agreement = Objects.requireNonNullElse(meta.get("agreement"), "");
       String epoch = Objects.requireNonNullElse(meta.get("epoch"), "");
+      try {
+        PsiConfig.builder(PsiMode.LABEL, agreement, "table").keyEpoch(epoch).build();
+      } catch (SluiceException e) {
+        throw invalid("bad psi-label table identifiers");
+      }
+      byte[] plainSchema = ArrowFrames.schemaMessage(ArrowFrames.tableSchema());
       byte[] tags = new byte[(int) n * PsiConfig.TAG_LENGTH];
       byte[][] cts = new byte[(int) n][];
       int read = 0;
-      while (reader.loadNextBatch()) {
-        int count = root.getRowCount();
-        if (read + (long) count > n) {
+      while (true) {
+        RawMessage m = RawMessage.read(din);
+        if (m == null) {
+          break;
+        }
+        if (m.header() != MessageHeader.RecordBatch) {
+          throw invalid("unexpected message in a psi-label table");
+        }
+        ArrowFrames.TableBatch batch;
+        try {
+          batch =
+              ArrowFrames.readTable(
+                  allocator,
+                  ArrowFrames.concat(plainSchema, m.bytes(), ArrowFrames.END_OF_STREAM),
+                  WRITE_BATCH,
+                  LabelCrypto.MAX_CIPHERTEXT_BYTES);
+        } catch (SluiceException e) {
+          throw invalid("corrupt batch in a psi-label table");
+        }
+        if (read + (long) batch.rows() > n) {
           throw invalid("psi-label table longer than its row count");
         }
-        FixedSizeBinaryVector tag = (FixedSizeBinaryVector) root.getVector(0);
-        VarBinaryVector ct = (VarBinaryVector) root.getVector(1);
-        for (int i = 0; i < count; i++) {
-          if (tag.isNull(i) || ct.isNull(i)) {
-            throw invalid("null in a psi-label table");
-          }
-          byte[] c = ct.get(i);
-          if (c.length < LabelCrypto.SEAL_OVERHEAD || c.length > LabelCrypto.MAX_CIPHERTEXT_BYTES) {
+        for (int i = 0; i < batch.rows(); i++) {
+          if (batch.ciphertexts()[i].length < LabelCrypto.SEAL_OVERHEAD) {
             throw invalid("sealed payload of a bad length in a psi-label table");
           }
-          System.arraycopy(
-              tag.get(i), 0, tags, (read + i) * PsiConfig.TAG_LENGTH, PsiConfig.TAG_LENGTH);
-          cts[read + i] = c;
+          cts[read + i] = batch.ciphertexts()[i];
         }
-        read += count;
+        System.arraycopy(batch.tags(), 0, tags, read * PsiConfig.TAG_LENGTH, batch.tags().length);
+        read += batch.rows();
       }
       if (read != n) {
         throw invalid("psi-label table shorter than its row count");
       }
-      PsiConfig.builder(PsiMode.LABEL, agreement, "table").keyEpoch(epoch).build();
       return new SenderTable(agreement, epoch, commitment, tags, cts);
     } catch (SluiceException e) {
-      throw e.code() == ErrorCode.INVALID_ARGUMENT ? invalid("bad psi-label table identifiers") : e;
-    } catch (RuntimeException e) {
-      throw invalid("undecodable psi-label table");
+      throw e.code() == ErrorCode.INVALID_DATA ? e : invalid("unreadable psi-label table");
+    } catch (IOException | RuntimeException e) {
+      // Truncation shows up as EOFException; an I/O failure of the stream lands here too.
+      throw new SluiceException(ErrorCode.INVALID_DATA, "unreadable psi-label table", e);
+    }
+  }
+
+  /**
+   * One Arrow IPC message as it sits in a stream: continuation marker, metadata length, metadata,
+   * body; lengths checked before anything is allocated (metadata at most 1 MiB, body at most 64
+   * MiB). {@code read} returns null at the end-of-stream marker.
+   */
+  private record RawMessage(byte header, long bodyLength, Message message, byte[] bytes) {
+    private static final int MAX_METADATA = 1 << 20;
+    private static final int MAX_BODY = 64 << 20;
+
+    static RawMessage read(DataInputStream in) throws IOException {
+      int continuation = Integer.reverseBytes(in.readInt());
+      if (continuation != 0xFFFFFFFF) {
+        throw invalid("bad Arrow message framing in a psi-label table");
+      }
+      int metadataLength = Integer.reverseBytes(in.readInt());
+      if (metadataLength == 0) {
+        return null;
+      }
+      if (metadataLength < 0 || metadataLength > MAX_METADATA || metadataLength % 8 != 0) {
+        throw invalid("bad Arrow metadata length in a psi-label table");
+      }
+      byte[] metadata = new byte[metadataLength];
+      in.readFully(metadata);
+      Message message =
+          Message.getRootAsMessage(ByteBuffer.wrap(metadata).order(ByteOrder.LITTLE_ENDIAN));
+      long bodyLength = message.bodyLength();
+      if (bodyLength < 0 || bodyLength > MAX_BODY) {
+        throw invalid("bad Arrow body length in a psi-label table");
+      }
+      byte[] bytes = new byte[8 + metadataLength + (int) bodyLength];
+      ByteBuffer.wrap(bytes)
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .putInt(continuation)
+          .putInt(metadataLength)
+          .put(metadata);
+      in.readFully(bytes, 8 + metadataLength, (int) bodyLength);
+      return new RawMessage(message.headerType(), bodyLength, message, bytes);
     }
   }
 

@@ -184,6 +184,40 @@ class LabelPsiTest {
   }
 
   @Test
+  void truncatedOrCorruptedTableFilesAreRefusedWithoutLeaking() throws Exception {
+    long seed = EcdhPsiTest.seed();
+    Random r = new Random(seed);
+    SenderTable t = table(rows(TestKeys.pool(r, 300), r));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    t.writeTo(out, allocator);
+    byte[] bytes = out.toByteArray();
+    int refused = 0;
+    int trials = Integer.getInteger("psi.tableTrials", 300);
+    for (int trial = 0; trial < trials; trial++) {
+      byte[] m;
+      if (trial % 2 == 0) {
+        m = java.util.Arrays.copyOf(bytes, r.nextInt(bytes.length));
+      } else {
+        m = bytes.clone();
+        // Half of the flips land in the schema and batch metadata at the front.
+        int at = trial % 4 == 1 ? r.nextInt(Math.min(600, m.length)) : r.nextInt(m.length);
+        m[at] ^= (byte) (1 + r.nextInt(255));
+      }
+      try {
+        SenderTable loaded = SenderTable.readFrom(new ByteArrayInputStream(m), allocator, 1000);
+        assertThat(loaded.rows()).isEqualTo(300);
+      } catch (SluiceException e) {
+        assertThat(e.code())
+            .as("seed " + seed + ", trial " + trial)
+            .isEqualTo(ErrorCode.INVALID_DATA);
+        refused++;
+      }
+      assertThat(allocator.getAllocatedMemory()).as("seed " + seed + ", trial " + trial).isZero();
+    }
+    assertThat(refused).isGreaterThan(150);
+  }
+
+  @Test
   void senderRefusesTableOfAnotherKeyEpochOrAgreement() {
     SenderTable t = table(rows(TestKeys.pool(new Random(7), 5), new Random(7)));
     OprfPrivateKey other = OprfPrivateKey.generate(OprfSuite.P256_SHA256, new SecureRandom());
