@@ -13,11 +13,14 @@ import java.time.Duration;
  * <ul>
  *   <li>{@link #send} may block while the peer is slow (flow control) and must accept at least
  *       {@link PsiConfig#maxInFlightBatches()} + 2 frames in each direction without the peer
- *       reading, or the protocol can deadlock;
+ *       reading, or the protocol can deadlock; a {@link FrameType#CANCEL} frame must not wait
+ *       behind data frames (send it as a stream reset would go); {@code send} may be called from a
+ *       second thread by {@code cancel()} while the driver thread sends; it throws {@code
+ *       STREAM_TRUNCATED} once the peer has closed, {@code CANCELLED} once we have;
  *   <li>{@link #receive} decodes with {@link Frame#decode} under the channel's maximum frame size,
  *       returns frames in the order sent, throws {@code DEADLINE_EXCEEDED} when nothing arrives in
  *       time and {@code STREAM_TRUNCATED} once the peer closed and every frame it sent before was
- *       received;
+ *       received, and {@code CANCELLED} once we have closed;
  *   <li>{@link #close} ends our half: the peer sees the end of the stream after the frames already
  *       sent; our blocked {@code send}/{@code receive} calls fail with {@code CANCELLED}. Closing
  *       twice is harmless.

@@ -11,6 +11,9 @@ import java.util.OptionalLong;
  * sender's keys; the <em>intersection size</em> is the number of distinct keys in both sets; the
  * minimum group size is compared with the intersection size.
  *
+ * <p>The arrays are handed over, not copied (a result may hold tens of millions of rows): the
+ * caller owns them.
+ *
  * @param outcome released or withheld
  * @param mode the computation
  * @param receiverRows our input row count

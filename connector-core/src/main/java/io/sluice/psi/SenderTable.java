@@ -53,6 +53,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * commitment), then batches in position order.
  */
 public final class SenderTable {
+  /** The largest payload of one row, in bytes. */
+  public static final int MAX_PAYLOAD_BYTES = LabelCrypto.MAX_PAYLOAD_BYTES;
+
   static final String FORMAT_KEY = "sluice.psi-label.table";
   private static final int BUILD_BATCH = 16_384;
   private static final int WRITE_BATCH = 16_384;
