@@ -128,7 +128,12 @@ public final class EcdhPsiSender extends Party {
 
   private void answerShuffled(BufferAllocator allocator, X25519Blinding b, long receiverRows) {
     int tag = PsiConfig.TAG_LENGTH;
-    byte[] all = new byte[Math.toIntExact(receiverRows * tag)];
+    if (receiverRows > (Integer.MAX_VALUE - 8) / tag) {
+      throw new SluiceException(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          "psi-cardinality holds at most " + (Integer.MAX_VALUE - 8) / tag + " receiver rows");
+    }
+    byte[] all = new byte[(int) receiverRows * tag];
     long received = 0;
     while (true) {
       Frame f = io.receive(FrameType.BLINDED, FrameType.END);
