@@ -16,6 +16,8 @@ public enum ErrorCode {
   POLICY_DENIED(200, ErrorCategory.POLICY_DENIED),
   AGREEMENT_NOT_USABLE(201, ErrorCategory.POLICY_DENIED),
   RESULT_WITHHELD(202, ErrorCategory.POLICY_DENIED),
+  /** An input set larger than the agreement allows (e.g. a PSI row count above inputRows). */
+  INPUT_LIMIT_EXCEEDED(203, ErrorCategory.POLICY_DENIED),
   // 3xx: protocol
   PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
   MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),
@@ -33,6 +35,17 @@ public enum ErrorCode {
   // 9xx: environment and bugs
   UNAVAILABLE(900, ErrorCategory.UNAVAILABLE),
   IO_ERROR(901, ErrorCategory.UNAVAILABLE),
+  /** The session was cancelled, by our caller or by the peer's. */
+  CANCELLED(902, ErrorCategory.UNAVAILABLE),
+  /** The peer stopped the session because of an error on its side (its code is in the message). */
+  PEER_ABORTED(903, ErrorCategory.UNAVAILABLE),
+  /** Nothing arrived from the peer within the configured time. */
+  DEADLINE_EXCEEDED(904, ErrorCategory.UNAVAILABLE),
+  /**
+   * The peer's stream ended (closed) before the protocol's last message: a crashed peer or a broken
+   * connection as often as a misbehaving one, so it is retryable like UNAVAILABLE.
+   */
+  STREAM_TRUNCATED(905, ErrorCategory.UNAVAILABLE),
   /** The stored audit log does not verify: an entry or signed tree head was changed or removed. */
   AUDIT_LOG_TAMPERED(910, ErrorCategory.INTERNAL),
   INTERNAL(999, ErrorCategory.INTERNAL);

@@ -1,0 +1,115 @@
+package io.sluice.psi;
+
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * One PSI protocol message: a type, a per-direction sequence number and a payload. Encoding (all
+ * integers big-endian):
+ *
+ * <pre>
+ *   offset  size  field
+ *   0       1     version, 1
+ *   1       1     type ({@link FrameType#code()})
+ *   2       8     sequence number, 0 to 2^63-1
+ *   10      4     payload length L
+ *   14      L     payload
+ * </pre>
+ *
+ * <p>{@link #decode} accepts exactly this: total length {@code 14 + L}, no trailing byte, a known
+ * version and type. A frame longer than the configured maximum is refused before it is parsed
+ * ({@link ErrorCode#RESOURCE_EXHAUSTED}). The payload is not copied on encode or decode beyond one
+ * copy into or out of the frame bytes. Integrity in transit is the transport's (mTLS) job.
+ */
+public record Frame(FrameType type, long sequence, byte[] payload) {
+  /** Encoding version. */
+  public static final int VERSION = 1;
+
+  /** Bytes before the payload. */
+  public static final int HEADER_LENGTH = 14;
+
+  public Frame {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(payload, "payload");
+    if (sequence < 0) {
+      throw new IllegalArgumentException("sequence must not be negative");
+    }
+  }
+
+  /** The wire bytes. */
+  public byte[] encode() {
+    return ByteBuffer.allocate(HEADER_LENGTH + payload.length)
+        .put((byte) VERSION)
+        .put((byte) type.code())
+        .putLong(sequence)
+        .putInt(payload.length)
+        .put(payload)
+        .array();
+  }
+
+  /** Length of {@link #encode()}. */
+  public int encodedLength() {
+    return HEADER_LENGTH + payload.length;
+  }
+
+  /**
+   * Strictly parses wire bytes.
+   *
+   * @throws SluiceException {@link ErrorCode#RESOURCE_EXHAUSTED} if longer than {@code
+   *     maxFrameBytes}; {@link ErrorCode#MALFORMED_MESSAGE} for a short frame, a length field that
+   *     disagrees with the frame's length, an unknown version or type, or a negative sequence
+   */
+  public static Frame decode(byte[] bytes, int maxFrameBytes) {
+    Objects.requireNonNull(bytes, "bytes");
+    if (bytes.length > maxFrameBytes) {
+      throw new SluiceException(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          "PSI frame of " + bytes.length + " bytes exceeds the maximum of " + maxFrameBytes);
+    }
+    if (bytes.length < HEADER_LENGTH) {
+      throw malformed("PSI frame shorter than its header");
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    int version = in.get() & 0xff;
+    if (version != VERSION) {
+      throw malformed("unsupported PSI frame version " + version);
+    }
+    FrameType type = FrameType.ofCode(in.get() & 0xff);
+    long sequence = in.getLong();
+    if (sequence < 0) {
+      throw malformed("negative PSI frame sequence number");
+    }
+    long length = in.getInt() & 0xffffffffL;
+    if (length != bytes.length - HEADER_LENGTH) {
+      throw malformed("PSI frame length field does not match the frame");
+    }
+    byte[] payload = new byte[(int) length];
+    in.get(payload);
+    return new Frame(type, sequence, payload);
+  }
+
+  private static SluiceException malformed(String message) {
+    return new SluiceException(ErrorCode.MALFORMED_MESSAGE, message);
+  }
+
+  @Override
+  public String toString() {
+    return "Frame[" + type + " #" + sequence + ", " + payload.length + " bytes]";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Frame f
+        && f.type == type
+        && f.sequence == sequence
+        && java.util.Arrays.equals(f.payload, payload);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * type.hashCode() + Long.hashCode(sequence))
+        + java.util.Arrays.hashCode(payload);
+  }
+}
