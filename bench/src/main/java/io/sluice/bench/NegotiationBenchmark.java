@@ -53,6 +53,7 @@ public final class NegotiationBenchmark {
                     "SLUICE_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"));
     int n1 = Integer.parseInt(opts.getOrDefault("n1", "300"));
     int n16 = Integer.parseInt(opts.getOrDefault("n16", "3000"));
+    int warmup = Integer.parseInt(opts.getOrDefault("warmup", "4000"));
     System.out.printf(
         "%-10s %5s %8s %9s %9s %9s %12s%n",
         "store", "conc", "count", "p50 ms", "p99 ms", "max ms", "negot./s");
@@ -61,11 +62,11 @@ public final class NegotiationBenchmark {
       nodeJvm.addAll(Arrays.asList(opts.get("node-jvm").split(" ")));
     }
     for (String store : stores) {
-      run(store, pgUrl, n1, n16, nodeJvm);
+      run(store, pgUrl, n1, n16, warmup, nodeJvm);
     }
   }
 
-  static void run(String store, String pgUrl, int n1, int n16, List<String> nodeJvm)
+  static void run(String store, String pgUrl, int n1, int n16, int warmup, List<String> nodeJvm)
       throws Exception {
     Path dir = Files.createTempDirectory("sluice-bench-negotiation-");
     String schemaPrefix =
@@ -112,8 +113,10 @@ public final class NegotiationBenchmark {
               .setPolicyJson(offer)
               .setPurpose("claims-settlement")
               .build();
-      measure(channel, request, 1, 100, null); // warm-up
-      measure(channel, request, 16, 400, null);
+      infoBaseline(channel, store);
+      // warm-up: long enough for the JIT to finish compiling the hot paths of all three JVMs
+      measure(channel, request, 16, warmup, null);
+      measure(channel, request, 1, 200, null);
       measure(channel, request, 1, n1, store);
       measure(channel, request, 16, n16, store);
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -174,6 +177,24 @@ public final class NegotiationBenchmark {
         latencies[(int) Math.min(count - 1, Math.ceil(count * 0.99) - 1)] / 1e6,
         latencies[count - 1] / 1e6,
         count / (elapsed / 1e9));
+  }
+
+  /** One mTLS round trip to the node (NodeService/Info), the floor under every negotiation step. */
+  static void infoBaseline(ManagedChannel channel, String store) {
+    var stub = io.sluice.proto.v1.NodeServiceGrpc.newBlockingStub(channel);
+    long[] t = new long[500];
+    for (int i = 0; i < 1500; i++) {
+      long t0 = System.nanoTime();
+      stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .info(io.sluice.proto.v1.InfoRequest.getDefaultInstance());
+      if (i >= 1000) {
+        t[i - 1000] = System.nanoTime() - t0;
+      }
+    }
+    Arrays.sort(t);
+    System.out.printf(
+        "%-10s  Info RPC round trip: p50 %.2f ms, p99 %.2f ms%n",
+        store, t[250] / 1e6, t[495] / 1e6);
   }
 
   static String offer() throws Exception {

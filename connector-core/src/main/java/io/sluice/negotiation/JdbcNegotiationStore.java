@@ -33,14 +33,14 @@ public final class JdbcNegotiationStore implements NegotiationStore {
 
   @Override
   public Optional<Negotiation> find(String id) {
-    return db.read(c -> one(c, "SELECT " + COLUMNS + " FROM negotiations WHERE id = ?", id));
+    return db.query(c -> one(c, "SELECT " + COLUMNS + " FROM negotiations WHERE id = ?", id));
   }
 
   @Override
   public Optional<Negotiation> findByPeer(Role role, String counterparty, String peerPid) {
     // "peer_pid <> ''" lets SQLite and PostgreSQL use the partial unique index
     // negotiations_peer; without it they cannot prove the index applies and scan the table.
-    return db.read(
+    return db.query(
         c ->
             one(
                 c,
@@ -54,13 +54,13 @@ public final class JdbcNegotiationStore implements NegotiationStore {
 
   @Override
   public List<Negotiation> list() {
-    return db.read(
+    return db.query(
         c -> many(c, "SELECT " + COLUMNS + " FROM negotiations ORDER BY created_ms, id"));
   }
 
   @Override
   public List<Negotiation> pending() {
-    return db.read(
+    return db.query(
         c ->
             many(
                 c,
@@ -71,7 +71,7 @@ public final class JdbcNegotiationStore implements NegotiationStore {
 
   @Override
   public Optional<byte[]> processedReply(String counterparty, String messageId) {
-    return db.read(
+    return db.query(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
@@ -230,7 +230,7 @@ public final class JdbcNegotiationStore implements NegotiationStore {
 
   @Override
   public Optional<StoredAgreement> agreement(String agreementId) {
-    return db.read(
+    return db.query(
         c -> {
           List<StoredAgreement> found =
               agreements(
@@ -243,7 +243,7 @@ public final class JdbcNegotiationStore implements NegotiationStore {
 
   @Override
   public List<StoredAgreement> agreements() {
-    return db.read(
+    return db.query(
         c ->
             agreements(
                 c,

@@ -30,16 +30,38 @@ import java.util.Set;
  * it.
  */
 public final class OdrlPolicyJudge implements PolicyJudge {
+  /**
+   * Parsed policies by their JSON text: offers come back on every request, and a parsed {@link
+   * Policy} is immutable, so parsing each text once is enough. Bounded, least recently used out.
+   */
+  private static final java.util.Map<String, Policy> PARSED =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<String, Policy> eldest) {
+              return size() > 256;
+            }
+          });
+
+  static Policy parsed(String json) {
+    Policy cached = PARSED.get(json);
+    if (cached == null) {
+      cached = PolicyCodec.parse(json);
+      PARSED.put(json, cached);
+    }
+    return cached;
+  }
+
   /** How long an agreement lasts when its policy names no end date. */
   static final Duration DEFAULT_VALIDITY = Duration.ofDays(365);
 
   @Override
   public Verdict judgeRequest(
       String offerJson, String requestJson, PeerIdentity consumer, String purpose, Instant now) {
-    Policy offer = PolicyCodec.parse(offerJson);
+    Policy offer = parsed(offerJson);
     Policy request;
     try {
-      request = PolicyCodec.parse(requestJson);
+      request = parsed(requestJson);
     } catch (PolicyValidationException e) {
       return new Refuse(problems("the requested policy is invalid", e));
     }
@@ -70,8 +92,8 @@ public final class OdrlPolicyJudge implements PolicyJudge {
   @Override
   public Verdict judgeAccepted(
       String offerJson, String counterJson, PeerIdentity consumer, Instant now) {
-    Policy offer = PolicyCodec.parse(offerJson);
-    Policy counter = PolicyCodec.parse(counterJson);
+    Policy offer = parsed(offerJson);
+    Policy counter = parsed(counterJson);
     ContainmentResult contained = Containment.contains(offer, counter);
     if (!contained.contained()) {
       return new Refuse(contained.reasons().stream().map(Object::toString).toList());
@@ -94,8 +116,8 @@ public final class OdrlPolicyJudge implements PolicyJudge {
     Policy counter;
     Policy acceptable;
     try {
-      counter = PolicyCodec.parse(counterJson);
-      acceptable = PolicyCodec.parse(acceptableJson);
+      counter = parsed(counterJson);
+      acceptable = parsed(acceptableJson);
     } catch (PolicyValidationException e) {
       return new Refuse(problems("a policy is invalid", e));
     }
@@ -110,7 +132,7 @@ public final class OdrlPolicyJudge implements PolicyJudge {
 
   @Override
   public byte[] canonical(String policyJson) {
-    return PolicyCodec.canonicalBytes(PolicyCodec.parse(policyJson));
+    return PolicyCodec.canonicalBytes(parsed(policyJson));
   }
 
   /**
@@ -119,7 +141,7 @@ public final class OdrlPolicyJudge implements PolicyJudge {
    */
   public static boolean visibleTo(String offerJson, Map<String, Set<String>> claims, Clock clock) {
     Decision d =
-        CompiledPolicy.compile(PolicyCodec.parse(offerJson))
+        CompiledPolicy.compile(parsed(offerJson))
             .evaluate(Request.builder().claims(claims).clock(clock).unknownFactsMayHold().build());
     return d.permitted();
   }

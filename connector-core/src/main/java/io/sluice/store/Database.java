@@ -229,6 +229,27 @@ public final class Database implements AutoCloseable {
     return withRetries(work, true);
   }
 
+  /**
+   * Runs one read-only statement in auto-commit mode: no transaction to begin and end, so on
+   * PostgreSQL one network round trip instead of three. Use {@link #read} when several statements
+   * must see the same snapshot.
+   */
+  public <T> T query(Work<T> work) {
+    Objects.requireNonNull(work, "work");
+    for (int attempt = 1; ; attempt++) {
+      try (Connection connection = pool.getConnection()) {
+        connection.setAutoCommit(true);
+        return work.run(connection);
+      } catch (SQLException e) {
+        if (attempt >= MAX_ATTEMPTS || !dialect.isTransient(e)) {
+          throw new SluiceException(
+              ErrorCode.IO_ERROR, "the store failed (SQLState " + e.getSQLState() + ")", e);
+        }
+        backOff(attempt);
+      }
+    }
+  }
+
   private <T> T withRetries(Work<T> work, boolean readOnly) {
     for (int attempt = 1; ; attempt++) {
       try {
