@@ -212,6 +212,22 @@ public final class SluiceNode implements AutoCloseable {
           retries.awaitTermination(10, TimeUnit.SECONDS);
         });
 
+    if (config.healthListen() != null) {
+      // Probes of an orchestrator cannot do mTLS: a separate plaintext port serves health only.
+      Server probes =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(config.healthListen().host(), config.healthListen().port()))
+              .addService(health.getHealthService())
+              .maxInboundMessageSize(4096)
+              .build();
+      try {
+        probes.start();
+      } catch (IOException e) {
+        throw config.error(
+            "health.listen", "cannot listen on " + config.healthListen() + ": " + e.getMessage());
+      }
+      resources.push(() -> stopServer(probes, 1000));
+    }
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
     resources.push(health::enterTerminalState);
     log.info(

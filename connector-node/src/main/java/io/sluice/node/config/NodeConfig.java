@@ -17,6 +17,8 @@ import java.util.Map;
  * @param peers participant id to host:port of the nodes this one talks to
  * @param datasets datasets declared inline
  * @param datasetsDir directory of dataset files (what {@code sluice dataset add} writes)
+ * @param healthListen host:port of a plaintext gRPC health endpoint for orchestrators (probes
+ *     cannot present a client certificate), or null for none
  * @param limits RPC deadlines and sizes
  * @param fieldLines the line of each field in the source file, for messages
  */
@@ -31,6 +33,7 @@ public record NodeConfig(
     Map<String, HostPort> peers,
     java.util.List<DatasetDeclaration> datasets,
     Path datasetsDir,
+    HostPort healthListen,
     Limits limits,
     Map<String, Integer> fieldLines) {
 

@@ -34,6 +34,8 @@ import java.util.Set;
  *     source: data/settlements.csv
  *     offers: [{id: claims-matching, policy: policies/claims-matching-offer.json}]
  * datasetsDir: datasets             # optional; one YAML file per dataset (what `sluice dataset add` writes)
+ * health:                           # optional: plaintext gRPC health only, for Kubernetes probes
+ *   listen: 0.0.0.0:8081
  * limits:                           # optional
  *   rpcDeadlineMillis: 10000
  *   maxMessageBytes: 8388608
@@ -64,6 +66,8 @@ public final class NodeConfigLoader {
                 "peers.*",
                 "datasets",
                 "datasetsDir",
+                "health",
+                "health.listen",
                 "limits",
                 "limits.rpcDeadlineMillis",
                 "limits.maxMessageBytes",
@@ -126,6 +130,11 @@ public final class NodeConfigLoader {
       }
     }
     Path datasetsDir = doc.path(doc.optionalText(root, "datasetsDir", "datasets"));
+    NodeConfig.HostPort healthListen = null;
+    if (root.has("health")) {
+      healthListen =
+          doc.hostPort(doc.required(root.get("health"), "health.listen"), "health.listen");
+    }
     NodeConfig.Limits limits = NodeConfig.Limits.DEFAULTS;
     if (root.has("limits")) {
       JsonNode l = root.get("limits");
@@ -150,6 +159,7 @@ public final class NodeConfigLoader {
         Map.copyOf(peers),
         List.copyOf(datasets),
         datasetsDir,
+        healthListen,
         limits,
         doc.lines());
   }
