@@ -361,7 +361,7 @@ public final class NegotiationManager {
     String from = caller.participant();
     Optional<byte[]> replayed = store.processedReply(from, message.getMessageId());
     if (replayed.isPresent()) {
-      return parseMessage(replayed.get());
+      return replay(from, message, replayed.get());
     }
     FaultPoints.reach("provider." + kindOf(message) + ".received");
     if (message.getBodyCase() == NegotiationMessage.BodyCase.REQUEST) {
@@ -373,7 +373,7 @@ public final class NegotiationManager {
     try {
       replayed = store.processedReply(from, message.getMessageId());
       if (replayed.isPresent()) {
-        return parseMessage(replayed.get());
+        return replay(from, message, replayed.get());
       }
       n = require(n.id());
       listener.received(n, message);
@@ -383,6 +383,32 @@ public final class NegotiationManager {
       };
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Answers a re-delivered message with the stored reply; the audit trail records the re-delivery
+   * like any exchange, so that both sides' entries still pair up.
+   */
+  private NegotiationMessage replay(String from, NegotiationMessage message, byte[] stored) {
+    NegotiationMessage reply = parseMessage(stored);
+    Optional<Negotiation> n =
+        message.hasRequest()
+            ? store.findByPeer(Role.PROVIDER, from, message.getConsumerPid())
+            : Optional.ofNullable(locateOrNull(from, message));
+    n.ifPresent(
+        x -> {
+          listener.received(x, message);
+          listener.sent(x, reply);
+        });
+    return reply;
+  }
+
+  private Negotiation locateOrNull(String from, NegotiationMessage message) {
+    try {
+      return locate(from, message);
+    } catch (SluiceException e) {
+      return null;
     }
   }
 

@@ -9,12 +9,15 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.sluice.audit.AuditLog;
+import io.sluice.audit.AuditLogConfig;
+import io.sluice.audit.NegotiationAudit;
+import io.sluice.audit.TreeHeadSigner;
 import io.sluice.catalog.Catalog;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.PeerIdentity;
 import io.sluice.negotiation.JdbcNegotiationStore;
-import io.sluice.negotiation.NegotiationListener;
 import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.OdrlPolicyJudge;
@@ -37,6 +40,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -117,6 +121,23 @@ public final class SluiceNode implements AutoCloseable {
       throw config.error("store", "cannot open the store: " + e.getMessage());
     }
     resources.push(database);
+    AuditLog audit;
+    try {
+      audit =
+          AuditLog.open(
+              database,
+              TreeHeadSigner.of(identity.credentials()),
+              AuditLogConfig.defaults()
+                  .withSignEveryEntries(config.audit().signEveryEntries())
+                  .withSignInterval(Duration.ofSeconds(config.audit().signIntervalSeconds())),
+              clock);
+    } catch (SluiceException e) {
+      throw config.error("store", "the audit log cannot be opened: " + e.getMessage());
+    }
+    resources.push(audit);
+    NodeEvents events = new NodeEvents(audit, self, clock);
+    events.started(config, identity.credentials());
+    resources.push(events::stopped);
     BufferAllocator allocator = new RootAllocator();
     resources.push(allocator);
     PeerChannels peers =
@@ -138,12 +159,15 @@ public final class SluiceNode implements AutoCloseable {
             new GrpcNegotiationTransport(peers, limits.rpcDeadlineMillis()),
             new OdrlPolicyJudge(),
             catalog,
-            NegotiationListener.NONE,
+            new NegotiationAudit(audit, self, clock),
             clock);
 
     HealthStatusManager health = new HealthStatusManager();
     AuthorityTrust.RefusalListener refusals =
-        (reason, leaf) -> log.warn("refused a TLS peer: {}", reason);
+        (reason, leaf) -> {
+          log.warn("refused a TLS peer: {}", reason);
+          events.handshakeRefused(reason, leaf);
+        };
     AuthenticatingInterceptor authentication = new AuthenticatingInterceptor(identity.trust());
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
     ServerInterceptor traces = TraceIds.serverInterceptor();

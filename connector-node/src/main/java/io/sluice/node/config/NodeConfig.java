@@ -19,6 +19,7 @@ import java.util.Map;
  * @param datasetsDir directory of dataset files (what {@code sluice dataset add} writes)
  * @param healthListen host:port of a plaintext gRPC health endpoint for orchestrators (probes
  *     cannot present a client certificate), or null for none
+ * @param audit how the audit log signs tree heads
  * @param limits RPC deadlines and sizes
  * @param fieldLines the line of each field in the source file, for messages
  */
@@ -34,6 +35,7 @@ public record NodeConfig(
     java.util.List<DatasetDeclaration> datasets,
     Path datasetsDir,
     HostPort healthListen,
+    Audit audit,
     Limits limits,
     Map<String, Integer> fieldLines) {
 
@@ -44,6 +46,13 @@ public record NodeConfig(
 
   /** Files of this node's identity. */
   public record Identity(Path cert, Path key, Path passphraseFile, Path trust, Path crl) {}
+
+  /**
+   * When the node signs a tree head of its audit log: every N entries or T seconds, and at stop.
+   */
+  public record Audit(long signEveryEntries, long signIntervalSeconds) {
+    public static final Audit DEFAULTS = new Audit(10_000, 10);
+  }
 
   /** Deadlines and size limits applied to every RPC. */
   public record Limits(

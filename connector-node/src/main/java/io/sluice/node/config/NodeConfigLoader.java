@@ -36,6 +36,9 @@ import java.util.Set;
  * datasetsDir: datasets             # optional; one YAML file per dataset (what `sluice dataset add` writes)
  * health:                           # optional: plaintext gRPC health only, for Kubernetes probes
  *   listen: 0.0.0.0:8081
+ * audit:                            # optional: when tree heads of the audit log are signed
+ *   signEveryEntries: 10000
+ *   signIntervalSeconds: 10
  * limits:                           # optional
  *   rpcDeadlineMillis: 10000
  *   maxMessageBytes: 8388608
@@ -68,6 +71,9 @@ public final class NodeConfigLoader {
                 "datasetsDir",
                 "health",
                 "health.listen",
+                "audit",
+                "audit.signEveryEntries",
+                "audit.signIntervalSeconds",
                 "limits",
                 "limits.rpcDeadlineMillis",
                 "limits.maxMessageBytes",
@@ -135,6 +141,14 @@ public final class NodeConfigLoader {
       healthListen =
           doc.hostPort(doc.required(root.get("health"), "health.listen"), "health.listen");
     }
+    NodeConfig.Audit audit = NodeConfig.Audit.DEFAULTS;
+    if (root.has("audit")) {
+      JsonNode a = root.get("audit");
+      audit =
+          new NodeConfig.Audit(
+              doc.positive(a, "audit.signEveryEntries", audit.signEveryEntries()),
+              doc.positive(a, "audit.signIntervalSeconds", audit.signIntervalSeconds()));
+    }
     NodeConfig.Limits limits = NodeConfig.Limits.DEFAULTS;
     if (root.has("limits")) {
       JsonNode l = root.get("limits");
@@ -160,6 +174,7 @@ public final class NodeConfigLoader {
         List.copyOf(datasets),
         datasetsDir,
         healthListen,
+        audit,
         limits,
         doc.lines());
   }

@@ -1,0 +1,111 @@
+package io.sluice.node;
+
+import io.sluice.audit.AuditEvent;
+import io.sluice.audit.AuditLog;
+import io.sluice.audit.EventType;
+import io.sluice.identity.NodeCredentials;
+import io.sluice.identity.PeerIdentity;
+import io.sluice.node.config.NodeConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's own audit events: start and stop, configuration and certificate changes (compared with
+ * what the node ran with last time), and refused TLS handshakes.
+ */
+final class NodeEvents {
+  private static final Logger log = LoggerFactory.getLogger(NodeEvents.class);
+  private static final String STATE_FILE = "last-start.properties";
+
+  private final AuditLog audit;
+  private final String self;
+  private final Clock clock;
+
+  NodeEvents(AuditLog audit, String self, Clock clock) {
+    this.audit = audit;
+    this.self = self;
+    this.clock = clock;
+  }
+
+  void started(NodeConfig config, NodeCredentials credentials) {
+    String configDigest = digestOf(config.source());
+    String certificate = credentials.identity().certificateSha256();
+    Path stateFile = config.dataDir().resolve(STATE_FILE);
+    Properties last = new Properties();
+    if (Files.exists(stateFile)) {
+      try (var in = Files.newInputStream(stateFile)) {
+        last.load(in);
+      } catch (IOException e) {
+        log.warn("cannot read {}; configuration and key changes are not compared", stateFile);
+      }
+    }
+    if (last.containsKey("config") && !configDigest.equals(last.getProperty("config"))) {
+      audit.append(
+          event(EventType.CONFIG_CHANGED)
+              .detail("file", config.source().getFileName().toString())
+              .detail("previous", last.getProperty("config"))
+              .detail("current", configDigest)
+              .build());
+    }
+    if (last.containsKey("certificate") && !certificate.equals(last.getProperty("certificate"))) {
+      audit.append(
+          event(EventType.KEY_CHANGED)
+              .detail("previousCertificate", last.getProperty("certificate"))
+              .detail("currentCertificate", certificate)
+              .build());
+    }
+    audit.append(
+        event(EventType.NODE_STARTED)
+            .detail("config", configDigest)
+            .detail("certificate", certificate)
+            .build());
+    Properties now = new Properties();
+    now.setProperty("config", configDigest);
+    now.setProperty("certificate", certificate);
+    try (var out = new java.io.StringWriter()) {
+      now.store(
+          out, "what this node last started with (for CONFIG_CHANGED / KEY_CHANGED audit events)");
+      io.sluice.identity.PemFiles.writeAtomically(
+          stateFile, out.toString().getBytes(StandardCharsets.UTF_8), false);
+    } catch (IOException e) {
+      log.warn("cannot write {}", stateFile);
+    }
+  }
+
+  void stopped() {
+    audit.append(event(EventType.NODE_STOPPED).build());
+  }
+
+  void handshakeRefused(String reason, X509Certificate leaf) {
+    AuditEvent.Builder b = event(EventType.HANDSHAKE_REFUSED).detail("reason", truncate(reason));
+    if (leaf != null) {
+      b.detail("certificate", PeerIdentity.sha256Hex(leaf));
+    }
+    audit.append(b.build());
+  }
+
+  private AuditEvent.Builder event(EventType type) {
+    return AuditEvent.builder(type).time(clock.instant()).actor(self);
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200);
+  }
+
+  private static String digestOf(Path file) {
+    try {
+      return HexFormat.of().formatHex(AuditEvent.sha256(ByteBuffer.wrap(Files.readAllBytes(file))));
+    } catch (IOException e) {
+      return "unreadable";
+    }
+  }
+}
