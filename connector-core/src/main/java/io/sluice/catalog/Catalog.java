@@ -97,6 +97,11 @@ public final class Catalog implements OfferBook {
     return out;
   }
 
+  /** A published dataset's schema and row count (probed when its source changed). */
+  public Optional<DatasetInfo> info(String datasetId) {
+    return dataset(datasetId).map(d -> probe(d.source()));
+  }
+
   public Optional<DatasetEntry> dataset(String id) {
     return Optional.ofNullable(datasets.get(id));
   }

@@ -262,6 +262,39 @@ final class ArrowFrames {
     }
   }
 
+  /**
+   * The row count of the record batch in a data frame's payload, read from its metadata without
+   * decoding (for audit entries); 0 when the payload is not a well-framed Arrow stream.
+   */
+  static long rowCount(byte[] ipc) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(ipc).order(ByteOrder.LITTLE_ENDIAN);
+      for (int message = 0; message < 2; message++) {
+        if (in.remaining() < 8 || in.getInt() != CONTINUATION) {
+          return 0;
+        }
+        int metadataLength = in.getInt();
+        if (metadataLength <= 0 || metadataLength > in.remaining()) {
+          return 0;
+        }
+        ByteBuffer metadata = in.slice().limit(metadataLength).order(ByteOrder.LITTLE_ENDIAN);
+        Message m = Message.getRootAsMessage(metadata);
+        if (m.headerType() == MessageHeader.RecordBatch) {
+          RecordBatch batch = (RecordBatch) m.header(new RecordBatch());
+          return batch == null ? 0 : Math.max(0, batch.length());
+        }
+        long body = m.bodyLength();
+        if (body < 0 || body > in.remaining() - metadataLength) {
+          return 0;
+        }
+        in.position(in.position() + metadataLength + (int) body);
+      }
+      return 0;
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
   private static void checkBatch(RecordBatch batch, long bodyLength, int nodes, int buffers) {
     long rows = batch.length();
     if (rows < 1

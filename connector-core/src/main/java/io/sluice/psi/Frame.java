@@ -50,6 +50,14 @@ public record Frame(FrameType type, long sequence, byte[] payload) {
   }
 
   /** Length of {@link #encode()}. */
+  /** Rows carried by a data frame (BLINDED, REPLY, SENDER_SET); 0 for control frames. */
+  public long dataRows() {
+    return switch (type) {
+      case BLINDED, REPLY, SENDER_SET -> ArrowFrames.rowCount(payload);
+      default -> 0;
+    };
+  }
+
   public int encodedLength() {
     return HEADER_LENGTH + payload.length;
   }

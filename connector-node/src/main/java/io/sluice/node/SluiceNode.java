@@ -14,6 +14,8 @@ import io.sluice.audit.AuditLogConfig;
 import io.sluice.audit.NegotiationAudit;
 import io.sluice.audit.TreeHeadSigner;
 import io.sluice.catalog.Catalog;
+import io.sluice.compute.ComputeGuard;
+import io.sluice.compute.SenderTables;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.PeerIdentity;
@@ -22,6 +24,9 @@ import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.OdrlPolicyJudge;
 import io.sluice.node.cli.SluiceCli;
+import io.sluice.node.compute.ComputeContext;
+import io.sluice.node.compute.PsiReceiverService;
+import io.sluice.node.compute.PsiSenderService;
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.grpc.AuthenticatingInterceptor;
 import io.sluice.node.grpc.CatalogGrpcService;
@@ -45,6 +50,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +77,7 @@ public final class SluiceNode implements AutoCloseable {
   private final Server server;
   private final NegotiationManager negotiations;
   private final NegotiationStore negotiationStore;
+  private final AuditLog audit;
   private final Deque<AutoCloseable> resources;
 
   private SluiceNode(
@@ -81,6 +88,7 @@ public final class SluiceNode implements AutoCloseable {
       Server server,
       NegotiationManager negotiations,
       NegotiationStore negotiationStore,
+      AuditLog audit,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.identity = identity;
@@ -89,6 +97,7 @@ public final class SluiceNode implements AutoCloseable {
     this.server = server;
     this.negotiations = negotiations;
     this.negotiationStore = negotiationStore;
+    this.audit = audit;
     this.resources = resources;
   }
 
@@ -162,6 +171,30 @@ public final class SluiceNode implements AutoCloseable {
             new NegotiationAudit(audit, self, clock),
             clock);
 
+    int cores = Runtime.getRuntime().availableProcessors();
+    ExecutorService workers =
+        Executors.newFixedThreadPool(cores, daemonThreads("sluice-psi-worker"));
+    resources.push(workers::shutdownNow);
+    ExecutorService sessions = Executors.newCachedThreadPool(daemonThreads("sluice-psi-session"));
+    resources.push(sessions::shutdownNow);
+    ComputeContext compute =
+        new ComputeContext(
+            identity.credentials().identity(),
+            negotiationStore,
+            new ComputeGuard(negotiationStore, identity.trust(), clock),
+            catalog,
+            audit,
+            clock,
+            allocator,
+            workers,
+            sessions,
+            peers,
+            new SenderTables(4),
+            Duration.ofHours(24),
+            limits.maxMessageBytes() - 64 * 1024,
+            1L << 30,
+            Duration.ofHours(6));
+
     HealthStatusManager health = new HealthStatusManager();
     AuthorityTrust.RefusalListener refusals =
         (reason, leaf) -> {
@@ -205,6 +238,8 @@ public final class SluiceNode implements AutoCloseable {
                     errors,
                     authentication,
                     traces))
+            .addService(secured(new PsiSenderService(compute), errors, authentication, traces))
+            .addService(secured(new PsiReceiverService(compute), errors, authentication, traces))
             .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))
             .addService(
                 ServerInterceptors.intercept(
@@ -261,7 +296,16 @@ public final class SluiceNode implements AutoCloseable {
         config.listen().host(),
         server.getPort());
     return new SluiceNode(
-        config, identity, peers, health, server, negotiations, negotiationStore, resources);
+        config, identity, peers, health, server, negotiations, negotiationStore, audit, resources);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Binds a service with error mapping, authentication and trace ids (outermost last). */
@@ -303,6 +347,10 @@ public final class SluiceNode implements AutoCloseable {
 
   public NegotiationStore negotiationStore() {
     return negotiationStore;
+  }
+
+  public AuditLog audit() {
+    return audit;
   }
 
   /** Blocks until the server stops. */

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       CatalogCommand.class,
       ContractCommand.class,
       DatasetCommand.class,
+      ComputeCommand.class,
       DemoCommand.class,
     })
 public final class SluiceCli implements Runnable {

@@ -1,0 +1,318 @@
+package io.sluice.node.compute;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.CallStreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import io.sluice.node.grpc.StatusMapping;
+import io.sluice.proto.v1.ComputeMessage;
+import io.sluice.psi.Frame;
+import io.sluice.psi.FrameType;
+import io.sluice.psi.PsiChannel;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link PsiChannel} over a gRPC bidirectional stream of {@link ComputeMessage}s, for either end.
+ * Flow control runs both ways: we ask gRPC for the next inbound message only after one was taken
+ * from the queue (so at most {@link #WINDOW} frames wait here), and {@link #send} waits while the
+ * transport is not ready. The first message in each direction (start, accept) is a control message
+ * outside the PSI protocol; see {@link #sendControl} and {@link #receiveControl}.
+ *
+ * <p>Every frame sent and received is reported to a {@link FrameListener} with the exact bytes, so
+ * the audit log can record their digests.
+ */
+public final class GrpcPsiChannel implements PsiChannel {
+  /** Inbound messages requested ahead: enough for the protocol's in-flight window plus control. */
+  static final int WINDOW = 16;
+
+  /** Told about every frame crossing the channel. */
+  public interface FrameListener {
+    void sent(Frame frame, byte[] bytes);
+
+    void received(Frame frame, byte[] bytes);
+
+    FrameListener NONE =
+        new FrameListener() {
+          @Override
+          public void sent(Frame frame, byte[] bytes) {}
+
+          @Override
+          public void received(Frame frame, byte[] bytes) {}
+        };
+  }
+
+  private static final Object END = new Object();
+
+  private final LinkedBlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+  private final Object readyLock = new Object();
+  private final Object sendLock = new Object();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong bytesReceived = new AtomicLong();
+  private final int maxFrameBytes;
+  private final String peer;
+  private volatile CallStreamObserver<ComputeMessage> outbound;
+  private volatile FrameListener listener = FrameListener.NONE;
+  private volatile boolean peerDone;
+
+  private GrpcPsiChannel(int maxFrameBytes, String peer) {
+    this.maxFrameBytes = maxFrameBytes;
+    this.peer = peer;
+  }
+
+  /**
+   * The server's end: wraps the response observer and returns the request observer to give gRPC.
+   */
+  public static GrpcPsiChannel server(
+      StreamObserver<ComputeMessage> responses, int maxFrameBytes, String peer) {
+    GrpcPsiChannel channel = new GrpcPsiChannel(maxFrameBytes, peer);
+    ServerCallStreamObserver<ComputeMessage> out =
+        (ServerCallStreamObserver<ComputeMessage>) responses;
+    out.disableAutoRequest();
+    out.setOnReadyHandler(channel::signalReady);
+    out.setOnCancelHandler(
+        () ->
+            channel.inbound.add(
+                new SluiceException(ErrorCode.CANCELLED, "the receiver cancelled the stream")));
+    channel.outbound = out;
+    out.request(WINDOW);
+    return channel;
+  }
+
+  /** The observer gRPC feeds with the peer's messages (server end: return it from the service). */
+  public StreamObserver<ComputeMessage> inbound() {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ComputeMessage message) {
+        inbound.add(message);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        inbound.add(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        inbound.add(END);
+      }
+    };
+  }
+
+  /**
+   * The client's end: the caller starts the call with {@link #responseObserver()} and then {@link
+   * #attach}es the request stream gRPC returned.
+   */
+  public static GrpcPsiChannel client(int maxFrameBytes, String peer) {
+    return new GrpcPsiChannel(maxFrameBytes, peer);
+  }
+
+  /** The response observer of a client call; it also takes over the call's flow control. */
+  public ClientResponseObserver<ComputeMessage, ComputeMessage> responseObserver() {
+    StreamObserver<ComputeMessage> in = inbound();
+    return new ClientResponseObserver<>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<ComputeMessage> requests) {
+        requests.disableAutoRequestWithInitial(WINDOW);
+        requests.setOnReadyHandler(GrpcPsiChannel.this::signalReady);
+        outbound = requests;
+      }
+
+      @Override
+      public void onNext(ComputeMessage value) {
+        in.onNext(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        in.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        in.onCompleted();
+      }
+    };
+  }
+
+  public void listener(FrameListener listener) {
+    this.listener = listener;
+  }
+
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  public long bytesReceived() {
+    return bytesReceived.get();
+  }
+
+  /** Sends a control message (start or accept). */
+  public void sendControl(ComputeMessage message) {
+    awaitReady(false);
+    synchronized (sendLock) {
+      outbound.onNext(message);
+    }
+  }
+
+  /** The next message, which must be a control message; a transport error becomes a typed error. */
+  public ComputeMessage receiveControl(Duration timeout) {
+    Object o = take(timeout);
+    if (o instanceof ComputeMessage m && m.getBodyCase() != ComputeMessage.BodyCase.FRAME) {
+      return m;
+    }
+    throw new SluiceException(
+        ErrorCode.PROTOCOL_VIOLATION, peer + " did not open the computation as expected");
+  }
+
+  @Override
+  public void send(Frame frame) {
+    if (closed.get()) {
+      throw new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled");
+    }
+    if (peerDone && frame.type() != FrameType.CANCEL) {
+      throw new SluiceException(ErrorCode.STREAM_TRUNCATED, peer + " closed the stream");
+    }
+    byte[] bytes = frame.encode();
+    awaitReady(frame.type() == FrameType.CANCEL);
+    synchronized (sendLock) {
+      if (closed.get()) {
+        throw new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled");
+      }
+      outbound.onNext(ComputeMessage.newBuilder().setFrame(ByteString.copyFrom(bytes)).build());
+    }
+    bytesSent.addAndGet(bytes.length);
+    listener.sent(frame, bytes);
+  }
+
+  @Override
+  public Frame receive(Duration timeout) {
+    if (closed.get()) {
+      throw new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled");
+    }
+    Object o = take(timeout);
+    if (!(o instanceof ComputeMessage m) || m.getBodyCase() != ComputeMessage.BodyCase.FRAME) {
+      throw new SluiceException(
+          ErrorCode.PROTOCOL_VIOLATION, peer + " sent a message that is not a frame");
+    }
+    byte[] bytes = m.getFrame().toByteArray();
+    bytesReceived.addAndGet(bytes.length);
+    Frame frame = Frame.decode(bytes, maxFrameBytes);
+    listener.received(frame, bytes);
+    return frame;
+  }
+
+  private Object take(Duration timeout) {
+    Object o;
+    try {
+      o = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceException(ErrorCode.CANCELLED, "interrupted");
+    }
+    if (o == null) {
+      throw new SluiceException(
+          ErrorCode.DEADLINE_EXCEEDED, peer + " sent nothing in " + timeout.toSeconds() + " s");
+    }
+    if (o == END) {
+      peerDone = true;
+      inbound.add(END); // every later receive sees the end too
+      throw new SluiceException(ErrorCode.STREAM_TRUNCATED, peer + " ended the stream");
+    }
+    if (o instanceof SluiceException e) {
+      peerDone = true;
+      inbound.add(o);
+      throw e;
+    }
+    if (o instanceof Throwable t) {
+      peerDone = true;
+      inbound.add(o);
+      if (t instanceof StatusRuntimeException s) {
+        SluiceException typed = StatusMapping.fromStatus(s, peer);
+        throw typed.category() == io.sluice.error.ErrorCategory.UNAVAILABLE
+                && s.getStatus().getCode() != Status.Code.UNAVAILABLE
+                && s.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED
+            ? new SluiceException(ErrorCode.STREAM_TRUNCATED, typed.getMessage())
+            : typed;
+      }
+      throw new SluiceException(ErrorCode.STREAM_TRUNCATED, peer + ": the stream failed");
+    }
+    // one message consumed: let one more in
+    CallStreamObserver<ComputeMessage> out = outbound;
+    if (out != null) {
+      out.request(1);
+    }
+    return o;
+  }
+
+  private void signalReady() {
+    synchronized (readyLock) {
+      readyLock.notifyAll();
+    }
+  }
+
+  /** Waits while the transport's send buffer is full (a CANCEL does not wait). */
+  private void awaitReady(boolean urgent) {
+    CallStreamObserver<ComputeMessage> out = outbound;
+    if (out == null) {
+      throw new SluiceException(ErrorCode.INTERNAL, "the stream has not started");
+    }
+    if (urgent) {
+      return;
+    }
+    synchronized (readyLock) {
+      while (!out.isReady() && !closed.get() && !peerDone) {
+        try {
+          readyLock.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SluiceException(ErrorCode.CANCELLED, "interrupted");
+        }
+      }
+    }
+  }
+
+  @Override
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** Ends our half of the stream (normal end). */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      synchronized (sendLock) {
+        try {
+          outbound.onCompleted();
+        } catch (RuntimeException ignored) {
+          // already cancelled or completed
+        }
+      }
+      signalReady();
+    }
+  }
+
+  /** Ends the stream with an error the peer will see as a typed status. */
+  public void fail(SluiceException error) {
+    if (closed.compareAndSet(false, true)) {
+      synchronized (sendLock) {
+        try {
+          outbound.onError(StatusMapping.toStatus(error));
+        } catch (RuntimeException ignored) {
+          // already closed
+        }
+      }
+      signalReady();
+    }
+  }
+}
