@@ -28,6 +28,11 @@ public final class AuditEntry {
   }
 
   /** The canonical bytes of this entry (see {@code docs/audit-log.md}): the Merkle leaf. */
+  /** Decodes leaf bytes ({@link #encode()}) strictly; MALFORMED_MESSAGE otherwise. */
+  public static AuditEntry decode(byte[] leaf) {
+    return EntryCodec.decode(leaf);
+  }
+
   public byte[] encode() {
     return event.encode(sequence);
   }

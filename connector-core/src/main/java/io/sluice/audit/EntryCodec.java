@@ -63,6 +63,75 @@ final class EntryCodec {
     return out.array();
   }
 
+  /**
+   * Decodes an entry from its leaf bytes (as a remote node serves them with their inclusion proof),
+   * strictly: exact lengths, known version and event type, valid UTF-8, nothing after the end.
+   */
+  static AuditEntry decode(byte[] leaf) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(leaf);
+      if (in.get() != VERSION) {
+        throw new IllegalArgumentException("version");
+      }
+      long sequence = in.getLong();
+      long time = in.getLong();
+      String type = text(in);
+      String trace = text(in);
+      String session = text(in);
+      String actor = text(in);
+      String counterparty = text(in);
+      String agreement = text(in);
+      byte[] digest = bytes(in);
+      String details = text(in);
+      if (in.hasRemaining() || sequence < 0) {
+        throw new IllegalArgumentException("trailing bytes");
+      }
+      AuditEvent event =
+          AuditEvent.stored(
+              time,
+              EventType.valueOf(type),
+              trace,
+              session,
+              actor,
+              counterparty,
+              agreement,
+              digest,
+              details);
+      AuditEntry entry = new AuditEntry(sequence, event);
+      if (!java.util.Arrays.equals(entry.encode(), leaf)) {
+        throw new IllegalArgumentException("not canonical");
+      }
+      return entry;
+    } catch (RuntimeException e) {
+      throw new io.sluice.error.SluiceException(
+          io.sluice.error.ErrorCode.MALFORMED_MESSAGE, "malformed audit entry");
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer in) {
+    int length = in.getInt();
+    if (length < 0 || length > in.remaining()) {
+      throw new IllegalArgumentException("length");
+    }
+    byte[] out = new byte[length];
+    in.get(out);
+    return out;
+  }
+
+  private static String text(ByteBuffer in) {
+    byte[] b = bytes(in);
+    java.nio.charset.CharsetDecoder strict =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    try {
+      return strict.decode(ByteBuffer.wrap(b)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException("utf-8");
+    }
+  }
+
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -23,6 +23,7 @@ import io.sluice.negotiation.JdbcNegotiationStore;
 import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.OdrlPolicyJudge;
+import io.sluice.node.audit.AuditGrpcService;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.compute.ComputeContext;
 import io.sluice.node.compute.PsiReceiverService;
@@ -239,6 +240,12 @@ public final class SluiceNode implements AutoCloseable {
                     authentication,
                     traces))
             .addService(secured(new PsiSenderService(compute), errors, authentication, traces))
+            .addService(
+                secured(
+                    new AuditGrpcService(self, audit, identity.credentials().certificate()),
+                    errors,
+                    authentication,
+                    traces))
             .addService(secured(new PsiReceiverService(compute), errors, authentication, traces))
             .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))
             .addService(
