@@ -57,7 +57,7 @@ final class ComputeCommand implements Runnable {
         names = "--agreement",
         required = true,
         paramLabel = "ID",
-        description = "The agreement.")
+        description = "The agreement id, or DATASET@PROVIDER for the newest usable agreement.")
     String agreement;
 
     @Option(

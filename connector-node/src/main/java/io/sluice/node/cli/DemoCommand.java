@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = "Run a demo data space on this machine.",
-    subcommands = {DemoCommand.Mesh.class})
+    subcommands = {DemoCommand.Mesh.class, DemoCommand.Data.class})
 final class DemoCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -67,6 +67,54 @@ final class DemoCommand implements Runnable {
           deleteTree(target);
         }
       }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "data",
+      mixinStandardHelpOptions = true,
+      description =
+          "Write synthetic claims data: DIR/fund/settlements.csv (the fund's settled visits) and"
+              + " DIR/insurer/claims.csv (an insurer's claims, about 60% of them visits the fund"
+              + " settled).")
+  static final class Data implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+
+    @Option(
+        names = "--dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "Where to write fund/ and insurer/.")
+    Path dir;
+
+    @Option(
+        names = "--rows",
+        paramLabel = "N",
+        defaultValue = "5000",
+        description = "Fund settlements (default ${DEFAULT-VALUE}); the insurer gets N/10 claims.")
+    int rows;
+
+    @Override
+    public Integer call() throws IOException {
+      if (rows < 10) {
+        throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "--rows must be at least 10");
+      }
+      Files.createDirectories(dir.resolve("fund"));
+      Files.createDirectories(dir.resolve("insurer"));
+      var fund = io.sluice.node.demo.DemoData.fund(dir.resolve("fund/settlements.csv"), rows, 2026);
+      int overlap =
+          fund.insurer(dir.resolve("insurer/claims.csv"), "A", Math.max(1, rows / 10), 0.6, 11);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "wrote %s (%,d settlements) and %s (%,d claims, %,d of them settled visits)%n",
+              dir.resolve("fund/settlements.csv"),
+              fund.size(),
+              dir.resolve("insurer/claims.csv"),
+              Math.max(1, rows / 10),
+              overlap);
       return 0;
     }
   }

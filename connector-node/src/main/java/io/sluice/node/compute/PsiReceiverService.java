@@ -78,16 +78,7 @@ public final class PsiReceiverService
     requireSelf();
     long t0 = System.nanoTime();
     ServerCallStreamObserver<RunPsiUpdate> out = (ServerCallStreamObserver<RunPsiUpdate>) updates;
-    NegotiationStore.StoredAgreement stored =
-        context
-            .store()
-            .agreement(request.getAgreementId())
-            .filter(a -> a.role() == Role.CONSUMER)
-            .orElseThrow(
-                () ->
-                    new SluiceException(
-                        ErrorCode.NOT_FOUND,
-                        "no agreement " + request.getAgreementId() + " where we are the consumer"));
+    NegotiationStore.StoredAgreement stored = consumerAgreement(request.getAgreementId());
     PolicyTerms terms =
         PolicyTerms.of(
             PolicyCodec.parse(
@@ -350,6 +341,35 @@ public final class PsiReceiverService
             .setElapsedMs(prepared.buildMillis())
             .build());
     response.onCompleted();
+  }
+
+  /**
+   * An agreement where we are the consumer, by id, or as {@code DATASET@PROVIDER} for the newest
+   * usable one of that dataset.
+   */
+  private NegotiationStore.StoredAgreement consumerAgreement(String ref) {
+    int at = ref.indexOf('@');
+    if (at > 0) {
+      String dataset = ref.substring(0, at);
+      String provider = ref.substring(at + 1);
+      return context.store().agreements().stream()
+          .filter(a -> a.role() == Role.CONSUMER && a.finalized() && !a.terminated())
+          .filter(a -> a.datasetId().equals(dataset) && a.providerId().equals(provider))
+          .max(java.util.Comparator.comparingLong(NegotiationStore.StoredAgreement::validFromMs))
+          .orElseThrow(
+              () ->
+                  new SluiceException(
+                      ErrorCode.NOT_FOUND,
+                      "no usable agreement for dataset " + dataset + " with " + provider));
+    }
+    return context
+        .store()
+        .agreement(ref)
+        .filter(a -> a.role() == Role.CONSUMER)
+        .orElseThrow(
+            () ->
+                new SluiceException(
+                    ErrorCode.NOT_FOUND, "no agreement " + ref + " where we are the consumer"));
   }
 
   private static String onlyMode(PolicyTerms terms) {
