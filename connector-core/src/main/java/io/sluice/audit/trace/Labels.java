@@ -74,10 +74,6 @@ final class Labels {
     }
   }
 
-  TraceReport report() {
-    return report;
-  }
-
   List<Finding> discrepancies() {
     return discrepancies;
   }

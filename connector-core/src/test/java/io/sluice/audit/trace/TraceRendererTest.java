@@ -216,6 +216,45 @@ class TraceRendererTest {
   }
 
   @Test
+  void htmlShowsANodeWhoseProofsDidNotVerify() throws Exception {
+    TraceScenario s = clean();
+    TraceReport report =
+        TraceAnalysis.analyze(
+            "t-1",
+            List.of(
+                s.node(FUND).verified(),
+                NodeTrace.unverified(INSURER, s.node(INSURER).entries, "head 64 <bad signature>")));
+
+    String html = TraceRenderer.html(report);
+    parse(html);
+
+    assertThat(html)
+        .contains("DISCREPANCIES FOUND")
+        .contains("proofs not verified")
+        .contains("PROOFS_NOT_VERIFIED")
+        .contains("head 64 &lt;bad signature&gt;");
+  }
+
+  @Test
+  void rendersATraceWithoutEntries() throws Exception {
+    TraceReport report =
+        TraceAnalysis.analyze(
+            "t-404",
+            List.of(NodeTrace.unverified(FUND, List.of(), "unreachable: connection refused")));
+
+    Document page = parse(TraceRenderer.html(report));
+
+    assertThat(nodes(page, "//table[@id='entries']/tbody/tr").getLength()).isZero();
+    assertThat(nodes(page, "//svg").getLength()).isEqualTo(1);
+    assertThat(TraceRenderer.text(report))
+        .contains("PROOFS NOT VERIFIED: unreachable: connection refused")
+        .contains("Discrepancies (1)")
+        .contains("NO_ENTRIES");
+    assertThat(new ObjectMapper().readTree(TraceRenderer.json(report)).get("timeline")).isEmpty();
+    assertThat(TraceRenderer.dot(report)).contains("PROOFS NOT VERIFIED").doesNotContain(" -> ");
+  }
+
+  @Test
   void dotHasOneEdgePerDirectionWithTotalsAndDiscrepanciesInRed() {
     String dot = TraceRenderer.dot(withDiscrepancies().analyze());
 
