@@ -24,13 +24,118 @@ import picocli.CommandLine.Spec;
     name = "audit",
     mixinStandardHelpOptions = true,
     description = "Verify a node's audit log and trace data flows across nodes.",
-    subcommands = {AuditCommand.Verify.class})
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Trace.class})
 final class AuditCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(
+      name = "trace",
+      mixinStandardHelpOptions = true,
+      description =
+          "Fetch a trace's entries from each node with inclusion proofs against the node's signed"
+              + " tree head, verify them, pair every frame and message sent with its receipt, and"
+              + " print the timeline. Exit 1 when a discrepancy is found.")
+  static final class Trace implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+
+    @picocli.CommandLine.Parameters(
+        paramLabel = "TRACE",
+        description = "Trace id, or 'latest' for this node's newest computation.")
+    String traceId;
+
+    @Option(
+        names = "--config",
+        required = true,
+        paramLabel = "FILE",
+        description = "Node configuration (YAML).")
+    Path config;
+
+    @Option(
+        names = "--nodes",
+        required = true,
+        split = ",",
+        paramLabel = "ID",
+        description = "The nodes to ask (this node and peers from its configuration).")
+    List<String> nodes;
+
+    @Option(
+        names = "--format",
+        defaultValue = "text",
+        paramLabel = "F",
+        description = "text, json, dot or html (default ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(
+        names = "--output",
+        paramLabel = "FILE",
+        description = "Write to FILE instead of standard output.")
+    Path output;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      NodeConfig cfg = NodeConfigLoader.load(config);
+      var identity =
+          io.sluice.node.NodeIdentity.load(cfg, System.getenv(), java.time.Clock.systemUTC());
+      java.util.Map<String, io.sluice.node.grpc.PeerChannels.Address> addresses =
+          new java.util.LinkedHashMap<>();
+      String host =
+          cfg.listen().host().equals("0.0.0.0") || cfg.listen().host().equals("::")
+              ? "127.0.0.1"
+              : cfg.listen().host();
+      addresses.put(
+          cfg.participant(),
+          new io.sluice.node.grpc.PeerChannels.Address(host, cfg.listen().port()));
+      cfg.peers()
+          .forEach(
+              (id, hp) ->
+                  addresses.put(
+                      id, new io.sluice.node.grpc.PeerChannels.Address(hp.host(), hp.port())));
+      var collector =
+          new io.sluice.node.audit.TraceCollector(
+              identity.credentials(),
+              identity.trust(),
+              addresses,
+              cfg.limits().rpcDeadlineMillis());
+      io.sluice.audit.trace.TraceRenderer.Format f;
+      try {
+        f = io.sluice.audit.trace.TraceRenderer.Format.parse(format);
+      } catch (RuntimeException e) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT, "--format must be text, json, dot or html");
+      }
+      String id =
+          traceId.equals("latest") ? collector.latestComputation(cfg.participant()) : traceId;
+      var report = collector.collect(id, nodes);
+      String rendered = io.sluice.audit.trace.TraceRenderer.render(report, f);
+      PrintWriter out = spec.commandLine().getOut();
+      if (output != null) {
+        PemFiles.writeAtomically(
+            output, rendered.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        out.println(
+            "trace "
+                + id
+                + ": "
+                + report.status()
+                + " ("
+                + report.framesPaired()
+                + " frames and "
+                + report.messagesPaired()
+                + " messages paired, "
+                + report.discrepancies().size()
+                + " discrepancies); written to "
+                + output);
+      } else {
+        out.print(rendered);
+        out.flush();
+      }
+      return report.discrepancies().isEmpty() ? 0 : 1;
+    }
   }
 
   @Command(

@@ -19,13 +19,63 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = "Run a demo data space on this machine.",
-    subcommands = {DemoCommand.Mesh.class, DemoCommand.Data.class})
+    subcommands = {DemoCommand.Claims.class, DemoCommand.Mesh.class, DemoCommand.Data.class})
 final class DemoCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(
+      name = "claims",
+      mixinStandardHelpOptions = true,
+      description =
+          "A public medical insurance fund and two commercial insurers as node processes: the fund"
+              + " publishes its claims-matching offer, insurer A agrees and runs labelled PSI to learn"
+              + " what the fund paid for its matched claims only, insurer B is refused, and the audit"
+              + " trail of the computation is verified across both nodes and drawn.")
+  static final class Claims implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+
+    @Option(
+        names = "--rows",
+        paramLabel = "N",
+        defaultValue = "20000",
+        description = "Fund settlements (default ${DEFAULT-VALUE}); each insurer has N/10 claims.")
+    int rows;
+
+    @Option(
+        names = "--keep",
+        paramLabel = "DIR",
+        description = "Leave the whole data space in DIR to explore with the other commands.")
+    Path keep;
+
+    @Override
+    public Integer call() throws IOException {
+      if (keep != null && Files.exists(keep) && !isEmptyDir(keep)) {
+        throw new SluiceException(
+            ErrorCode.ALREADY_EXISTS, keep + " is not empty; give a new or empty directory");
+      }
+      Path target = keep != null ? keep : Files.createTempDirectory("sluice-claims-");
+      NodeCommand.setRootLogLevel(ch.qos.logback.classic.Level.ERROR);
+      var result =
+          new io.sluice.node.demo.ClaimsDemo(spec.commandLine().getOut()).run(target, rows);
+      boolean ok =
+          result.wrongLabels() == 0 && result.traceVerified() && !result.refusal().isEmpty();
+      spec.commandLine()
+          .getOut()
+          .println(
+              "The data space stays in "
+                  + target
+                  + " (each node's configuration is its node.yaml there; start one with"
+                  + " ./sluice node start --config "
+                  + target.resolve("fund/node.yaml")
+                  + ").");
+      return ok ? 0 : 1;
+    }
   }
 
   @Command(

@@ -5,8 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.audit.AuditEntry;
 import io.sluice.audit.EventType;
+import io.sluice.audit.trace.TraceRenderer;
+import io.sluice.audit.trace.TraceReport;
+import io.sluice.audit.trace.TraceStatus;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.node.audit.TraceCollector;
+import io.sluice.node.grpc.PeerChannels;
 import io.sluice.proto.v1.AuditServiceGrpc;
 import io.sluice.proto.v1.CatalogRequest;
 import io.sluice.proto.v1.CatalogResponse;
@@ -30,6 +35,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,18 +82,9 @@ public final class ClaimsDemo {
       boolean traceVerified) {}
 
   private final PrintWriter out;
-  private final TraceStep trace;
 
-  /** Draws the computation's trace; supplied by the node's audit code. */
-  @FunctionalInterface
-  public interface TraceStep {
-    /** Fetches, verifies and pairs the trace on the nodes and writes the HTML; true if clean. */
-    boolean run(DemoSpace space, String traceId, List<String> nodes, Path html, PrintWriter out);
-  }
-
-  public ClaimsDemo(PrintWriter out, TraceStep trace) {
+  public ClaimsDemo(PrintWriter out) {
     this.out = out;
-    this.trace = trace;
   }
 
   public Result run(Path dir, int fundRows) throws IOException {
@@ -169,7 +166,8 @@ public final class ClaimsDemo {
               + agreementId
               + " FINALIZED, signed by the fund and countersigned by insurer A");
 
-      say("6. Insurer B asks for diagnosis_group too, which the offer does not allow.");
+      say(
+          "6. Insurer B asks for diagnosis_group too, which the offer does not allow, and accepts nothing less.");
       String widened = wider(offer());
       ContractDetails b =
           insurerB.call(
@@ -182,7 +180,6 @@ public final class ClaimsDemo {
                               .setDatasetId("settlements")
                               .setOfferId("claims-matching")
                               .setPolicyJson(widened)
-                              .setAcceptableJson(widened)
                               .setPurpose("claims-settlement")
                               .build()));
       String refusal = String.join("; ", b.getNegotiation().getReasonsList());
@@ -216,8 +213,26 @@ public final class ClaimsDemo {
       say(
           "9. The audit trail: both nodes' signed logs are fetched with inclusion proofs and every frame paired.");
       Path html = dir.resolve("trace-" + psi.getTraceId() + ".html");
-      boolean clean = trace.run(space, psi.getTraceId(), List.of("insurer-a", "fund"), html, out);
-      say("   trace written to " + html);
+      Map<String, PeerChannels.Address> addresses = new LinkedHashMap<>();
+      space
+          .nodes()
+          .forEach(
+              (id, node) -> addresses.put(id, new PeerChannels.Address("127.0.0.1", node.port())));
+      TraceReport report =
+          new TraceCollector(
+                  space.node("insurer-a").credentials(), space.trust(), addresses, 60_000)
+              .collect(psi.getTraceId(), List.of("insurer-a", "fund"));
+      Files.writeString(html, TraceRenderer.html(report), StandardCharsets.UTF_8);
+      boolean clean = report.status() == TraceStatus.VERIFIED;
+      say(
+          String.format(
+              Locale.ROOT,
+              "   %s: %d frames and %d negotiation messages paired across both nodes, %d discrepancies",
+              report.status(),
+              report.framesPaired(),
+              report.messagesPaired(),
+              report.discrepancies().size()));
+      say("   open the trace in a browser: " + html.toAbsolutePath());
 
       say("10. Stopping the nodes.");
       fleet
@@ -298,9 +313,9 @@ public final class ClaimsDemo {
             "   "
                 + pad(f[claim], 16)
                 + pad(f[visit], 12)
-                + pad(c.toPlainString(), 12)
-                + pad(p.toPlainString(), 12)
-                + c.subtract(p).toPlainString());
+                + pad(money(c), 12)
+                + pad(money(p), 12)
+                + money(c.subtract(p)));
       }
     }
     say(
@@ -308,9 +323,9 @@ public final class ClaimsDemo {
             Locale.ROOT,
             "   ... %,d matched claims: %s claimed, %s already paid by the fund, %s left for insurer A%s",
             lines.size() - 1,
-            totalClaimed.toPlainString(),
-            totalPaid.toPlainString(),
-            totalClaimed.subtract(totalPaid).toPlainString(),
+            money(totalClaimed),
+            money(totalPaid),
+            money(totalClaimed.subtract(totalPaid)),
             wrong == 0
                 ? " (every amount checked against the fund's data)"
                 : " (" + wrong + " AMOUNTS DO NOT MATCH)"));
@@ -363,6 +378,10 @@ public final class ClaimsDemo {
       }
     }
     return String.join(" / ", shown);
+  }
+
+  private static String money(BigDecimal amount) {
+    return String.format(Locale.ROOT, "%,.2f", amount.setScale(2, java.math.RoundingMode.HALF_UP));
   }
 
   private static String pad(String s, int width) {
