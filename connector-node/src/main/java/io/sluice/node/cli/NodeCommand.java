@@ -29,8 +29,15 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "node",
     mixinStandardHelpOptions = true,
-    description = "Create a node's key and CSR, run a node, ask a node who it is.",
-    subcommands = {NodeCommand.Init.class, NodeCommand.Start.class, NodeCommand.Status.class})
+    description =
+        "Create a node's key and CSR, run a node, ask a node who it is or whether it is"
+            + " serving.",
+    subcommands = {
+      NodeCommand.Init.class,
+      NodeCommand.Start.class,
+      NodeCommand.Status.class,
+      NodeHealthCommand.class
+    })
 final class NodeCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
