@@ -72,6 +72,7 @@ public final class ClaimsDemo {
 
   /** What the demo found, for its test. */
   public record Result(
+      DemoSpace space,
       String agreementId,
       String refusal,
       PsiSummary psi,
@@ -243,7 +244,7 @@ public final class ClaimsDemo {
                   throw new SluiceException(ErrorCode.INTERNAL, id + " did not stop cleanly");
                 }
               });
-      return new Result(agreementId, refusal, psi, overlapA, wrong, seen, html, clean);
+      return new Result(space, agreementId, refusal, psi, overlapA, wrong, seen, html, clean);
     }
   }
 
