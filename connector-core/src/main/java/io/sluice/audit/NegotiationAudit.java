@@ -45,6 +45,17 @@ public final class NegotiationAudit implements NegotiationListener {
             .build());
   }
 
+  @Override
+  public void policyDenied(Negotiation negotiation, java.util.List<String> reasons) {
+    String first = reasons.isEmpty() ? "" : reasons.get(0);
+    log.append(
+        base(EventType.POLICY_DENIED, negotiation)
+            .detail("dataset", negotiation.datasetId())
+            .detail("reasons", reasons.size())
+            .detail("first", first.length() <= 200 ? first : first.substring(0, 200))
+            .build());
+  }
+
   private AuditEvent entry(EventType type, Negotiation n, NegotiationMessage m) {
     return base(type, n)
         .digest(AuditEvent.sha256(ByteBuffer.wrap(m.toByteArray())))

@@ -10,6 +10,9 @@ public interface NegotiationListener {
 
   void agreementSigned(Negotiation negotiation, String agreementId, byte[] signedAgreement);
 
+  /** The provider's policy refused a request (the reasons name the failing constraints). */
+  default void policyDenied(Negotiation negotiation, java.util.List<String> reasons) {}
+
   NegotiationListener NONE =
       new NegotiationListener() {
         @Override

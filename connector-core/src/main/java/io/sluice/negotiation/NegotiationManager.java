@@ -601,6 +601,7 @@ public final class NegotiationManager {
         envelope(terminated)
             .setTermination(Termination.newBuilder().setCode("REFUSED").addAllReasons(reasons))
             .build();
+    listener.policyDenied(terminated, reasons);
     return reply(terminated, message, reply, null);
   }
 

@@ -79,6 +79,7 @@ public final class SluiceNode implements AutoCloseable {
   private final NegotiationManager negotiations;
   private final NegotiationStore negotiationStore;
   private final AuditLog audit;
+  private final BufferAllocator allocator;
   private final Deque<AutoCloseable> resources;
 
   private SluiceNode(
@@ -90,6 +91,7 @@ public final class SluiceNode implements AutoCloseable {
       NegotiationManager negotiations,
       NegotiationStore negotiationStore,
       AuditLog audit,
+      BufferAllocator allocator,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.identity = identity;
@@ -99,6 +101,7 @@ public final class SluiceNode implements AutoCloseable {
     this.negotiations = negotiations;
     this.negotiationStore = negotiationStore;
     this.audit = audit;
+    this.allocator = allocator;
     this.resources = resources;
   }
 
@@ -303,7 +306,16 @@ public final class SluiceNode implements AutoCloseable {
         config.listen().host(),
         server.getPort());
     return new SluiceNode(
-        config, identity, peers, health, server, negotiations, negotiationStore, audit, resources);
+        config,
+        identity,
+        peers,
+        health,
+        server,
+        negotiations,
+        negotiationStore,
+        audit,
+        allocator,
+        resources);
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
@@ -358,6 +370,11 @@ public final class SluiceNode implements AutoCloseable {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /** Arrow memory the node's computations hold right now (0 when none runs). */
+  public long allocatedMemory() {
+    return allocator.getAllocatedMemory();
   }
 
   /** Blocks until the server stops. */

@@ -82,6 +82,26 @@ final class FrameAudit implements GrpcPsiChannel.FrameListener {
         .agreementId(agreementId);
   }
 
+  /**
+   * Records how a computation ended in error: refused before any data moved, or failed after; a
+   * refusal by policy is also recorded as a policy denial.
+   */
+  void ended(io.sluice.error.SluiceException e, boolean started) {
+    String reason = ComputeContext.shortReason(e);
+    append(
+        event(started ? EventType.COMPUTATION_FAILED : EventType.COMPUTATION_REFUSED)
+            .detail("code", e.code().name())
+            .detail("reason", reason)
+            .build());
+    if (e.category() == io.sluice.error.ErrorCategory.POLICY_DENIED) {
+      append(
+          event(EventType.POLICY_DENIED)
+              .detail("code", e.code().name())
+              .detail("reason", reason)
+              .build());
+    }
+  }
+
   void append(AuditEvent event) {
     log.append(event);
   }

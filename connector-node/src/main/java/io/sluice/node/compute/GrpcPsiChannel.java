@@ -82,7 +82,7 @@ public final class GrpcPsiChannel implements PsiChannel {
     out.setOnReadyHandler(channel::signalReady);
     out.setOnCancelHandler(
         () ->
-            channel.inbound.add(
+            channel.peerEnded(
                 new SluiceException(ErrorCode.CANCELLED, "the receiver cancelled the stream")));
     channel.outbound = out;
     out.request(WINDOW);
@@ -99,14 +99,24 @@ public final class GrpcPsiChannel implements PsiChannel {
 
       @Override
       public void onError(Throwable t) {
-        inbound.add(t);
+        peerEnded(t);
       }
 
       @Override
       public void onCompleted() {
-        inbound.add(END);
+        peerEnded(END);
       }
     };
+  }
+
+  /**
+   * The peer's side is over (completed, failed or cancelled): queue that for {@link #receive}, and
+   * wake a {@link #send} waiting for the transport, which would otherwise never become ready.
+   */
+  private void peerEnded(Object how) {
+    inbound.add(how);
+    peerDone = true;
+    signalReady();
   }
 
   /**
@@ -184,12 +194,21 @@ public final class GrpcPsiChannel implements PsiChannel {
       throw new SluiceException(ErrorCode.STREAM_TRUNCATED, peer + " closed the stream");
     }
     byte[] bytes = frame.encode();
-    awaitReady(frame.type() == FrameType.CANCEL);
+    boolean urgent = frame.type() == FrameType.CANCEL;
+    awaitReady(urgent);
     synchronized (sendLock) {
       if (closed.get()) {
         throw new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled");
       }
-      outbound.onNext(ComputeMessage.newBuilder().setFrame(ByteString.copyFrom(bytes)).build());
+      if (peerDone && !urgent) {
+        throw new SluiceException(ErrorCode.STREAM_TRUNCATED, peer + " closed the stream");
+      }
+      try {
+        outbound.onNext(ComputeMessage.newBuilder().setFrame(ByteString.copyFrom(bytes)).build());
+      } catch (IllegalStateException e) {
+        throw new SluiceException(
+            ErrorCode.STREAM_TRUNCATED, "the stream to " + peer + " is closed");
+      }
     }
     bytesSent.addAndGet(bytes.length);
     listener.sent(frame, bytes);
@@ -287,7 +306,10 @@ public final class GrpcPsiChannel implements PsiChannel {
     return maxFrameBytes;
   }
 
-  /** Ends our half of the stream (normal end). */
+  /**
+   * Ends our half of the stream (normal end). A thread still waiting in {@link #receive} wakes up
+   * with CANCELLED at once instead of waiting out its timeout.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
@@ -298,8 +320,13 @@ public final class GrpcPsiChannel implements PsiChannel {
           // already cancelled or completed
         }
       }
+      wakeReceivers();
       signalReady();
     }
+  }
+
+  private void wakeReceivers() {
+    inbound.add(new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled"));
   }
 
   /** Ends the stream with an error the peer will see as a typed status. */
@@ -312,6 +339,7 @@ public final class GrpcPsiChannel implements PsiChannel {
           // already closed
         }
       }
+      wakeReceivers();
       signalReady();
     }
   }

@@ -144,12 +144,7 @@ public final class PsiReceiverService
                       new HashSet<>(payloadColumns),
                       context.identity()));
     } catch (SluiceException e) {
-      audit.append(
-          audit
-              .event(EventType.COMPUTATION_REFUSED)
-              .detail("code", e.code().name())
-              .detail("reason", ComputeContext.shortReason(e))
-              .build());
+      audit.ended(e, false);
       throw e;
     }
     int batch = ComputeContext.batchSize(request.getBatchSize());
@@ -169,139 +164,152 @@ public final class PsiReceiverService
                 context.peers().channel(provider), TraceIds.clientInterceptor(traceId)))
         .withDeadlineAfter(context.sessionDeadline().toMillis(), TimeUnit.MILLISECONDS)
         .psi(channel.responseObserver());
-    boolean started = false;
-    try {
-      channel.sendControl(
-          ComputeMessage.newBuilder()
-              .setStart(
-                  PsiStart.newBuilder()
-                      .setAgreementId(stored.agreementId())
-                      .setSessionId(sessionId)
-                      .setMode(mode.policyName())
-                      .addAllSenderKeys(senderKeys)
-                      .addAllPayloadColumns(payloadColumns)
-                      .setReceiverRows(info.rowCount())
-                      .setBatchSize(batch))
-              .build());
-      ComputeMessage answer = channel.receiveControl(Duration.ofMinutes(10));
-      if (!answer.hasAccept()) {
-        throw new SluiceException(
-            ErrorCode.PROTOCOL_VIOLATION, provider + " did not accept the computation");
-      }
-      PsiAccept accept = answer.getAccept();
-      PsiConfig.Builder config =
-          PsiConfig.builder(mode, stored.agreementId(), sessionId)
-              .maxReceiverRows(Math.min(permit.maxInputRows(), PsiConfig.MAX_ROWS))
-              .maxSenderRows(PsiConfig.MAX_ROWS)
-              .batchSize(batch)
-              .maxFrameBytes(context.maxFrameBytes())
-              .minResultGroupSize(
-                  Math.max(permit.minResultGroupSize(), accept.getMinResultGroupSize()));
-      PayloadCodec labels = null;
-      if (mode == PsiMode.LABEL) {
-        config.keyEpoch(accept.getKeyEpoch());
-        labels = PayloadCodec.fromSchemaJson(accept.getPayloadSchemaJson());
-      }
-      channel.listener(audit);
-      audit.append(
-          audit
-              .event(EventType.COMPUTATION_STARTED)
-              .detail("mode", mode.policyName())
-              .detail("use", permit.useNumber())
-              .build());
-      started = true;
-      Progress progress = new Progress(out);
-      PsiReceiverResult result;
-      try (BufferAllocator allocator =
-              context
-                  .allocator()
-                  .newChildAllocator("psi-" + sessionId, 0, context.sessionMemoryLimit());
-          RowStream<byte[]> rows = RowStream.keys(input, allocator, batch, keys)) {
-        if (mode == PsiMode.LABEL) {
-          LabelPsiReceiver receiver =
-              new LabelPsiReceiver(
-                  config.build(),
-                  channel,
-                  allocator,
-                  context.workers(),
-                  new SecureRandom(),
-                  progress);
-          running.set(receiver::cancel);
-          result = receiver.run(info.rowCount(), rows);
-        } else {
-          EcdhPsiReceiver receiver =
-              new EcdhPsiReceiver(
-                  config.build(),
-                  channel,
-                  allocator,
-                  context.workers(),
-                  new SecureRandom(),
-                  progress);
-          running.set(receiver::cancel);
-          result = receiver.run(info.rowCount(), rows);
-        }
-        channel.close();
-        long outputRows = 0;
-        String why = "";
-        if (result.outcome() == PsiOutcome.RELEASED) {
-          if (!request.getOutputPath().isEmpty()) {
-            outputRows =
-                ResultAssembler.write(
-                    result, input, labels, Path.of(request.getOutputPath()), allocator, batch);
-          }
-          audit.append(
-              audit
-                  .event(EventType.RESULT_RELEASED)
-                  .detail("matchedRows", result.matchedRows().length)
-                  .detail("outputRows", outputRows)
-                  .build());
-        } else {
-          why =
-              "the intersection is smaller than the agreement's minimum group size; nothing was released";
-          audit.append(
-              audit
-                  .event(EventType.RESULT_WITHHELD)
-                  .detail("reason", "below minimum group size")
-                  .build());
-        }
-        audit.append(
-            audit
-                .event(EventType.COMPUTATION_FINISHED)
-                .detail("bytesSent", channel.bytesSent())
-                .detail("bytesReceived", channel.bytesReceived())
-                .build());
-        progress.send(
-            RunPsiUpdate.newBuilder()
-                .setSummary(
-                    PsiSummary.newBuilder()
-                        .setOutcome(result.outcome().name().toLowerCase(Locale.ROOT))
-                        .setReason(why)
-                        .setInputRows(result.receiverRows())
-                        .setSenderRows(result.senderRows())
-                        .setMatchedRows(
-                            mode == PsiMode.CARDINALITY ? 0 : result.matchedRows().length)
-                        .setIntersectionSize(result.intersectionSize().orElse(0))
-                        .setElapsedMs((System.nanoTime() - t0) / 1_000_000)
-                        .setBytesSent(channel.bytesSent())
-                        .setBytesReceived(channel.bytesReceived())
-                        .setOutputPath(
-                            result.outcome() == PsiOutcome.RELEASED ? request.getOutputPath() : "")
-                        .setOutputRows(outputRows)
-                        .setTraceId(traceId)
-                        .setSessionId(sessionId))
-                .build());
-        out.onCompleted();
-      }
-    } catch (SluiceException e) {
-      audit.append(
-          audit
-              .event(started ? EventType.COMPUTATION_FAILED : EventType.COMPUTATION_REFUSED)
-              .detail("code", e.code().name())
-              .detail("reason", ComputeContext.shortReason(e))
-              .build());
-      channel.close();
-      throw e;
-    }
+    // The session runs off the call's thread: gRPC delivers a call's cancellation on that thread,
+    // so a session blocking it would never hear that its caller went away.
+    context
+        .sessions()
+        .execute(
+            () -> {
+              boolean started = false;
+              try {
+                channel.sendControl(
+                    ComputeMessage.newBuilder()
+                        .setStart(
+                            PsiStart.newBuilder()
+                                .setAgreementId(stored.agreementId())
+                                .setSessionId(sessionId)
+                                .setMode(mode.policyName())
+                                .addAllSenderKeys(senderKeys)
+                                .addAllPayloadColumns(payloadColumns)
+                                .setReceiverRows(info.rowCount())
+                                .setBatchSize(batch))
+                        .build());
+                ComputeMessage answer = channel.receiveControl(Duration.ofMinutes(10));
+                if (!answer.hasAccept()) {
+                  throw new SluiceException(
+                      ErrorCode.PROTOCOL_VIOLATION, provider + " did not accept the computation");
+                }
+                PsiAccept accept = answer.getAccept();
+                PsiConfig.Builder config =
+                    PsiConfig.builder(mode, stored.agreementId(), sessionId)
+                        .maxReceiverRows(Math.min(permit.maxInputRows(), PsiConfig.MAX_ROWS))
+                        .maxSenderRows(PsiConfig.MAX_ROWS)
+                        .batchSize(batch)
+                        .maxFrameBytes(context.maxFrameBytes())
+                        .minResultGroupSize(
+                            Math.max(permit.minResultGroupSize(), accept.getMinResultGroupSize()));
+                PayloadCodec labels = null;
+                if (mode == PsiMode.LABEL) {
+                  config.keyEpoch(accept.getKeyEpoch());
+                  labels = PayloadCodec.fromSchemaJson(accept.getPayloadSchemaJson());
+                }
+                channel.listener(audit);
+                audit.append(
+                    audit
+                        .event(EventType.COMPUTATION_STARTED)
+                        .detail("mode", mode.policyName())
+                        .detail("use", permit.useNumber())
+                        .build());
+                started = true;
+                Progress progress = new Progress(out);
+                PsiReceiverResult result;
+                try (BufferAllocator allocator =
+                        context
+                            .allocator()
+                            .newChildAllocator(
+                                "psi-" + sessionId, 0, context.sessionMemoryLimit());
+                    RowStream<byte[]> rows = RowStream.keys(input, allocator, batch, keys)) {
+                  if (mode == PsiMode.LABEL) {
+                    LabelPsiReceiver receiver =
+                        new LabelPsiReceiver(
+                            config.build(),
+                            channel,
+                            allocator,
+                            context.workers(),
+                            new SecureRandom(),
+                            progress);
+                    running.set(receiver::cancel);
+                    result = receiver.run(info.rowCount(), rows);
+                  } else {
+                    EcdhPsiReceiver receiver =
+                        new EcdhPsiReceiver(
+                            config.build(),
+                            channel,
+                            allocator,
+                            context.workers(),
+                            new SecureRandom(),
+                            progress);
+                    running.set(receiver::cancel);
+                    result = receiver.run(info.rowCount(), rows);
+                  }
+                  channel.close();
+                  long outputRows = 0;
+                  String why = "";
+                  if (result.outcome() == PsiOutcome.RELEASED) {
+                    if (!request.getOutputPath().isEmpty()) {
+                      outputRows =
+                          ResultAssembler.write(
+                              result,
+                              input,
+                              labels,
+                              Path.of(request.getOutputPath()),
+                              allocator,
+                              batch);
+                    }
+                    audit.append(
+                        audit
+                            .event(EventType.RESULT_RELEASED)
+                            .detail("matchedRows", result.matchedRows().length)
+                            .detail("outputRows", outputRows)
+                            .build());
+                  } else {
+                    why =
+                        "the intersection is smaller than the agreement's minimum group size; nothing was released";
+                    audit.append(
+                        audit
+                            .event(EventType.RESULT_WITHHELD)
+                            .detail("reason", "below minimum group size")
+                            .build());
+                  }
+                  audit.append(
+                      audit
+                          .event(EventType.COMPUTATION_FINISHED)
+                          .detail("bytesSent", channel.bytesSent())
+                          .detail("bytesReceived", channel.bytesReceived())
+                          .build());
+                  progress.send(
+                      RunPsiUpdate.newBuilder()
+                          .setSummary(
+                              PsiSummary.newBuilder()
+                                  .setOutcome(result.outcome().name().toLowerCase(Locale.ROOT))
+                                  .setReason(why)
+                                  .setInputRows(result.receiverRows())
+                                  .setSenderRows(result.senderRows())
+                                  .setMatchedRows(
+                                      mode == PsiMode.CARDINALITY ? 0 : result.matchedRows().length)
+                                  .setIntersectionSize(result.intersectionSize().orElse(0))
+                                  .setElapsedMs((System.nanoTime() - t0) / 1_000_000)
+                                  .setBytesSent(channel.bytesSent())
+                                  .setBytesReceived(channel.bytesReceived())
+                                  .setOutputPath(
+                                      result.outcome() == PsiOutcome.RELEASED
+                                          ? request.getOutputPath()
+                                          : "")
+                                  .setOutputRows(outputRows)
+                                  .setTraceId(traceId)
+                                  .setSessionId(sessionId))
+                          .build());
+                  out.onCompleted();
+                }
+              } catch (SluiceException e) {
+                audit.ended(e, started);
+                channel.close();
+                out.onError(io.sluice.node.grpc.StatusMapping.toStatus(e));
+              } catch (RuntimeException e) {
+                channel.close();
+                out.onError(io.sluice.node.grpc.StatusMapping.toStatus(e));
+              }
+            });
   }
 
   @Override

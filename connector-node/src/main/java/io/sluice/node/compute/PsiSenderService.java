@@ -200,12 +200,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
     } catch (SluiceException e) {
       log.info("PSI session with {} ended: {}", caller.participant(), e.getMessage());
       if (audit != null) {
-        audit.append(
-            audit
-                .event(started ? EventType.COMPUTATION_FAILED : EventType.COMPUTATION_REFUSED)
-                .detail("code", e.code().name())
-                .detail("reason", ComputeContext.shortReason(e))
-                .build());
+        audit.ended(e, started);
       }
       channel.fail(e);
     } catch (RuntimeException e) {

@@ -315,6 +315,82 @@ class PsiOverMtlsTest {
   }
 
   @Test
+  void cancellingTheCallerStopsBothSidesAndFreesEveryBuffer() throws Exception {
+    String agreement = agree("any");
+    Path big = dir.resolve("big-claims.csv");
+    StringBuilder csv = new StringBuilder("claim_id,national_id,visit_date,claimed_amount\n");
+    for (int i = 0; i < 30_000; i++) {
+      csv.append("B")
+          .append(i)
+          .append(",X")
+          .append(String.format("%09d", 900_000 + i))
+          .append(",2026-01-01,1.00\n");
+    }
+    Files.writeString(big, csv);
+    var identity =
+        io.sluice.node.NodeIdentity.load(insurer.config(), Map.of(), java.time.Clock.systemUTC());
+    try (var channels =
+        new io.sluice.node.grpc.PeerChannels(
+            identity.credentials(), identity.trust(), Map.of(), 8 << 20)) {
+      var channel =
+          channels.open(
+              "insurer-a",
+              new io.sluice.node.grpc.PeerChannels.Address("127.0.0.1", insurer.port()));
+      var progress = new java.util.concurrent.CountDownLatch(1);
+      var done = new java.util.concurrent.CompletableFuture<Throwable>();
+      var call = io.sluice.proto.v1.ComputeControlServiceGrpc.newStub(channel);
+      io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+      context.run(
+          () ->
+              call.runPsi(
+                  io.sluice.proto.v1.RunPsiRequest.newBuilder()
+                      .setAgreementId(agreement)
+                      .setInputPath(big.toString())
+                      .addKeys(
+                          io.sluice.proto.v1.KeyColumn.newBuilder()
+                              .setName("national_id")
+                              .setCaseRule("upper"))
+                      .addKeys(io.sluice.proto.v1.KeyColumn.newBuilder().setName("visit_date"))
+                      .setMode("psi")
+                      .setBatchSize(256)
+                      .setOutputPath(dir.resolve("cancelled.arrow").toString())
+                      .build(),
+                  new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.sluice.proto.v1.RunPsiUpdate value) {
+                      progress.countDown();
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      done.complete(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      done.complete(null);
+                    }
+                  }));
+      assertThat(progress.await(60, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the computation reported progress")
+          .isTrue();
+      context.cancel(null);
+      assertThat(done.get(30, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the call ended with an error")
+          .isNotNull();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(insurer.allocatedMemory()).isZero();
+                assertThat(fund.allocatedMemory()).isZero();
+              });
+      assertThat(dir.resolve("cancelled.arrow")).doesNotExist();
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
   void aResultBelowTheMinimumGroupSizeIsWithheldOnBothSides() throws IOException {
     String agreement = agree("big-k");
     Path out = dir.resolve("withheld.csv");
