@@ -25,8 +25,15 @@ import java.util.List;
 
 /**
  * {@code sluice.v1.AuditService}: signed tree heads, entries by range or trace id with inclusion
- * proofs, and consistency proofs. Callers need a certificate with the {@code operator} role, or the
- * node's own identity.
+ * proofs, and consistency proofs.
+ *
+ * <p>Who may read what: the node itself (its operator's CLI) and callers with the {@code operator}
+ * role read everything. Any other participant of the space may ask by trace id and gets the entries
+ * of that trace whose counterparty it is, each with its inclusion proof against a head signed for
+ * the request, and consistency proofs between heads it was given (so that it can hold the node to
+ * them): enough to pair its own side of a negotiation or computation with this node's, and nothing
+ * about anyone else's, not even how busy the node is (the list of heads and ranges of entries stay
+ * with operators).
  */
 public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
   public static final String OPERATOR_ROLE = "operator";
@@ -46,18 +53,28 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
     }
   }
 
-  private void authorize() {
+  /** Whether the caller may read the whole log. */
+  private boolean readsEverything() {
     PeerIdentity caller = Caller.current();
-    if (!caller.participant().equals(self) && !caller.roles().contains(OPERATOR_ROLE)) {
-      throw new SluiceException(
-          ErrorCode.POLICY_DENIED,
-          "the audit log is open to operators (role operator) and to " + self + " itself");
-    }
+    return caller.participant().equals(self) || caller.roles().contains(OPERATOR_ROLE);
+  }
+
+  /** Whether a participant that may not read everything may read this entry of a trace. */
+  private static boolean concerns(AuditEntry e, PeerIdentity caller) {
+    String party = e.event().counterparty();
+    return party.equals(caller.participant())
+        || party.equals("sluice://" + caller.space() + "/" + caller.participant());
   }
 
   @Override
   public void heads(HeadsRequest request, StreamObserver<HeadsResponse> response) {
-    authorize();
+    if (!readsEverything()) {
+      throw new SluiceException(
+          ErrorCode.POLICY_DENIED,
+          "the list of signed heads is open to operators (role operator) and to "
+              + self
+              + " itself");
+    }
     HeadsResponse.Builder b = HeadsResponse.newBuilder().setSignerCertificate(certificate);
     log.store().heads().forEach(h -> b.addHeads(toProto(h)));
     response.onNext(b.build());
@@ -66,7 +83,15 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
 
   @Override
   public void entries(EntriesRequest request, StreamObserver<EntriesResponse> response) {
-    authorize();
+    boolean everything = readsEverything();
+    if (!everything && request.hasRange()) {
+      throw new SluiceException(
+          ErrorCode.POLICY_DENIED,
+          "ranges of the audit log are open to operators (role operator) and to "
+              + self
+              + " itself; ask for a trace id");
+    }
+    PeerIdentity caller = Caller.current();
     AuditStore store = log.store();
     SignedTreeHead head;
     if (request.getTreeSize() == 0) {
@@ -109,6 +134,9 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
       if (e.sequence() >= size) {
         continue; // not covered by the head: cannot be proven yet
       }
+      if (!everything && !concerns(e, caller)) {
+        continue;
+      }
       if (++count > MAX_ENTRIES) {
         throw new SluiceException(
             ErrorCode.RESOURCE_EXHAUSTED, "more than " + MAX_ENTRIES + " entries; ask for a range");
@@ -127,7 +155,6 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
   @Override
   public void consistency(
       ConsistencyRequest request, StreamObserver<ConsistencyResponse> response) {
-    authorize();
     ConsistencyResponse.Builder b = ConsistencyResponse.newBuilder();
     log.store()
         .consistencyProof(request.getFirstSize(), request.getSecondSize())

@@ -57,12 +57,12 @@ public final class ClaimsDemo {
           new DemoParticipant(
               "fund",
               "National Health Insurance Fund",
-              List.of("medical-insurance-fund", "operator"),
+              List.of("medical-insurance-fund"),
               Map.of("industry", "insurance", "country", "DE")),
           new DemoParticipant(
               "insurer-a",
-              "Allianz Care Assurance",
-              List.of("commercial-insurer", "operator"),
+              "Aurelia Care Assurance",
+              List.of("commercial-insurer"),
               Map.of("industry", "insurance", "country", "DE")),
           new DemoParticipant(
               "insurer-b",

@@ -35,7 +35,7 @@ public final class MeshDemo {
               Map.of("industry", "insurance", "country", "DE")),
           new DemoParticipant(
               "insurer-a",
-              "Allianz Care Assurance",
+              "Aurelia Care Assurance",
               List.of("commercial-insurer"),
               Map.of("industry", "insurance", "country", "DE")),
           new DemoParticipant(
