@@ -3,6 +3,8 @@ package io.sluice.node.cli;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
 import io.sluice.identity.NodeEnrollment;
 import io.sluice.identity.Passphrase;
 import io.sluice.node.SluiceNode;
@@ -15,6 +17,7 @@ import io.sluice.proto.v1.NodeServiceGrpc;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -174,16 +177,34 @@ final class NodeCommand implements Runnable {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(
+        names = "--wait",
+        paramLabel = "DURATION",
+        converter = NodeHealthCommand.TimeoutConverter.class,
+        description =
+            "Keep trying while the node is not answering yet (just started), up to DURATION,"
+                + " e.g. 30s.")
+    Duration wait;
+
     @Override
     public Integer call() throws Exception {
-      try (NodeClient client = NodeClient.connect(config, peer)) {
-        InfoResponse info =
-            client.call(
-                NodeServiceGrpc.newBlockingStub(client.channel()),
-                s -> s.info(InfoRequest.getDefaultInstance()));
-        print(info, spec.commandLine().getOut());
+      long deadline = System.nanoTime() + (wait == null ? 0 : wait.toNanos());
+      while (true) {
+        try (NodeClient client = NodeClient.connect(config, peer)) {
+          InfoResponse info =
+              client.call(
+                  NodeServiceGrpc.newBlockingStub(client.channel()),
+                  s -> s.info(InfoRequest.getDefaultInstance()));
+          print(info, spec.commandLine().getOut());
+          return 0;
+        } catch (SluiceException e) {
+          // Only "nothing answers yet" is worth waiting for; a refusal or bad config is final.
+          if (e.code() != ErrorCode.UNAVAILABLE || System.nanoTime() - deadline >= 0) {
+            throw e;
+          }
+          Thread.sleep(200);
+        }
       }
-      return 0;
     }
 
     private void print(InfoResponse info, PrintWriter out) throws Exception {
