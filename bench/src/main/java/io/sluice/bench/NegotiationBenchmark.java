@@ -68,7 +68,7 @@ public final class NegotiationBenchmark {
 
   static void run(String store, String pgUrl, int n1, int n16, int warmup, List<String> nodeJvm)
       throws Exception {
-    Path dir = Files.createTempDirectory("sluice-bench-negotiation-");
+    Path dir = Scratch.create("sluice-bench-negotiation-");
     String schemaPrefix =
         "bench_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     List<DemoParticipant> participants =
@@ -79,7 +79,7 @@ public final class NegotiationBenchmark {
                 List.of("medical-insurance-fund"),
                 Map.of()),
             new DemoParticipant(
-                "insurer-a", "Allianz Care Assurance", List.of("commercial-insurer"), Map.of()));
+                "insurer-a", "Aurelia Care Assurance", List.of("commercial-insurer"), Map.of()));
     DemoSpace space =
         DemoSpace.create(
             dir,

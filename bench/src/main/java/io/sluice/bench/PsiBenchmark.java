@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.sluice.bench.PsiBenchmark [--n 1000000] [--m 100000]
+ *     [--modes psi,psi-label]
  * </pre>
  */
 public final class PsiBenchmark {
@@ -54,6 +55,7 @@ public final class PsiBenchmark {
     Map<String, String> opts = Args.parse(args);
     int n = Integer.parseInt(opts.getOrDefault("n", "1000000"));
     int m = Integer.parseInt(opts.getOrDefault("m", "100000"));
+    List<String> modes = List.of(opts.getOrDefault("modes", "psi,psi-label").split(","));
     int cores = Runtime.getRuntime().availableProcessors();
 
     System.out.println("== curve rates (ops/s), measured now on " + cores + " cores");
@@ -68,7 +70,7 @@ public final class PsiBenchmark {
         "P-256 hash-to-curve + multiply    1 thread %,10.0f   %d threads %,10.0f%n",
         p1, cores, pAll);
 
-    Path dir = Files.createTempDirectory("sluice-bench-psi-");
+    Path dir = Scratch.create("sluice-bench-psi-");
     System.out.println("== generating data in " + dir);
     Path fund = dir.resolve("fund-settlements.csv");
     Path insurerPsi = dir.resolve("insurer-psi.csv");
@@ -85,7 +87,7 @@ public final class PsiBenchmark {
                 List.of("medical-insurance-fund"),
                 Map.of()),
             new DemoParticipant(
-                "insurer-a", "Allianz Care Assurance", List.of("commercial-insurer"), Map.of()));
+                "insurer-a", "Aurelia Care Assurance", List.of("commercial-insurer"), Map.of()));
     DemoSpace space = DemoSpace.create(dir.resolve("space"), "bench", participants);
     space.publish("fund", "settlements", fund, "claims-matching", offer(Math.max(n, m)));
     List<String> jvm = List.of("-Xmx1g", "-Xlog:gc:file=gc.log");
@@ -121,15 +123,23 @@ public final class PsiBenchmark {
               KeyColumn.newBuilder().setName("national_id").setCaseRule("upper").build(),
               KeyColumn.newBuilder().setName("visit_date").build());
 
-      System.out.printf("== psi %,d x %,d (50%% overlap)%n", n, n);
-      PsiSummary psi =
-          run(insurer, agreementId, "psi", insurerPsi, keys, dir.resolve("psi-out.arrow"));
-      report(psi, 4.0 * n / xAll);
-      System.out.println(
-          "   peak heap after GC: insurer "
-              + gcPeak(space.node("insurer-a").dir())
-              + ", fund "
-              + gcPeak(space.node("fund").dir()));
+      if (modes.contains("psi")) {
+        System.out.printf("== psi %,d x %,d (50%% overlap)%n", n, n);
+        PsiSummary psi =
+            run(insurer, agreementId, "psi", insurerPsi, keys, dir.resolve("psi-out.arrow"));
+        report(psi, 4.0 * n / xAll);
+        System.out.println(
+            "   peak heap after GC: insurer "
+                + gcPeak(space.node("insurer-a").dir())
+                + ", fund "
+                + gcPeak(space.node("fund").dir()));
+      }
+      if (!modes.contains("psi-label")) {
+        insurer.shutdownNow();
+        fundNode.shutdownNow();
+        fleet.stop();
+        return;
+      }
 
       System.out.printf("== psi-label %,d receiver rows x %,d sender rows%n", m, n);
       long t0 = System.nanoTime();
