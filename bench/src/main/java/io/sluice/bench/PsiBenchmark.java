@@ -128,53 +128,54 @@ public final class PsiBenchmark {
         PsiSummary psi =
             run(insurer, agreementId, "psi", insurerPsi, keys, dir.resolve("psi-out.arrow"));
         report(psi, 4.0 * n / xAll);
-        System.out.println(
-            "   peak heap after GC: insurer "
-                + gcPeak(space.node("insurer-a").dir())
-                + ", fund "
-                + gcPeak(space.node("fund").dir()));
+        printPeakHeap(space);
       }
-      if (!modes.contains("psi-label")) {
-        insurer.shutdownNow();
-        fundNode.shutdownNow();
-        fleet.stop();
-        return;
+      if (modes.contains("psi-label")) {
+        System.out.printf("== psi-label %,d receiver rows x %,d sender rows%n", m, n);
+        long t0 = System.nanoTime();
+        PreparePsiResponse prepared =
+            ComputeControlServiceGrpc.newBlockingStub(fundNode)
+                .withDeadlineAfter(2, TimeUnit.HOURS)
+                .preparePsi(
+                    PreparePsiRequest.newBuilder()
+                        .setAgreementId(agreementId)
+                        .addAllKeys(keys)
+                        .addPayloadColumns("settled_amount")
+                        .addPayloadColumns("settlement_date")
+                        .build());
+        double prepSeconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+            "   ahead of time: sender table of %,d rows built in %.1f s (lower bound %.1f s: %,d evaluations / %,.0f per s; ratio %.2f)%n",
+            prepared.getRows(), prepSeconds, n / pAll, n, pAll, prepSeconds / (n / pAll));
+        PsiSummary label =
+            run(
+                insurer,
+                agreementId,
+                "psi-label",
+                insurerLabel,
+                keys,
+                dir.resolve("label-out.csv"));
+        double online = 3.0 * m / pAll;
+        report(label, online);
+        double total = label.getElapsedMs() / 1000.0 + prepSeconds;
+        double bound = (n + 3.0 * m) / pAll;
+        System.out.printf(
+            "   with the table build: %.1f s for a lower bound of %.1f s ((n_sender + 3 n_receiver) / rate): ratio %.2f%n",
+            total, bound, total / bound);
+        printPeakHeap(space);
       }
-
-      System.out.printf("== psi-label %,d receiver rows x %,d sender rows%n", m, n);
-      long t0 = System.nanoTime();
-      PreparePsiResponse prepared =
-          ComputeControlServiceGrpc.newBlockingStub(fundNode)
-              .withDeadlineAfter(2, TimeUnit.HOURS)
-              .preparePsi(
-                  PreparePsiRequest.newBuilder()
-                      .setAgreementId(agreementId)
-                      .addAllKeys(keys)
-                      .addPayloadColumns("settled_amount")
-                      .addPayloadColumns("settlement_date")
-                      .build());
-      double prepSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(
-          "   ahead of time: sender table of %,d rows built in %.1f s (lower bound %.1f s: %,d evaluations / %,.0f per s; ratio %.2f)%n",
-          prepared.getRows(), prepSeconds, n / pAll, n, pAll, prepSeconds / (n / pAll));
-      PsiSummary label =
-          run(insurer, agreementId, "psi-label", insurerLabel, keys, dir.resolve("label-out.csv"));
-      double online = 3.0 * m / pAll;
-      report(label, online);
-      double total = label.getElapsedMs() / 1000.0 + prepSeconds;
-      double bound = (n + 3.0 * m) / pAll;
-      System.out.printf(
-          "   with the table build: %.1f s for a lower bound of %.1f s ((n_sender + 3 n_receiver) / rate): ratio %.2f%n",
-          total, bound, total / bound);
-      System.out.println(
-          "   peak heap after GC: insurer "
-              + gcPeak(space.node("insurer-a").dir())
-              + ", fund "
-              + gcPeak(space.node("fund").dir()));
       insurer.shutdownNow();
       fundNode.shutdownNow();
       fleet.stop();
     }
+  }
+
+  private static void printPeakHeap(DemoSpace space) {
+    System.out.println(
+        "   peak heap after GC: insurer "
+            + gcPeak(space.node("insurer-a").dir())
+            + ", fund "
+            + gcPeak(space.node("fund").dir()));
   }
 
   static PsiSummary run(

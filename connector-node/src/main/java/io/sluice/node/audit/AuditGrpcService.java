@@ -139,7 +139,11 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
       }
       if (++count > MAX_ENTRIES) {
         throw new SluiceException(
-            ErrorCode.RESOURCE_EXHAUSTED, "more than " + MAX_ENTRIES + " entries; ask for a range");
+            ErrorCode.RESOURCE_EXHAUSTED,
+            "more than "
+                + MAX_ENTRIES
+                + " entries"
+                + (everything ? "; ask for a range" : "; ask an operator of " + self));
       }
       AuditLeaf.Builder leaf =
           AuditLeaf.newBuilder().setSequence(e.sequence()).setLeaf(ByteString.copyFrom(e.encode()));

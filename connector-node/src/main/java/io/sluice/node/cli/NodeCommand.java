@@ -189,20 +189,24 @@ final class NodeCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       long deadline = System.nanoTime() + (wait == null ? 0 : wait.toNanos());
-      while (true) {
-        try (NodeClient client = NodeClient.connect(config, peer)) {
-          InfoResponse info =
-              client.call(
-                  NodeServiceGrpc.newBlockingStub(client.channel()),
-                  s -> s.info(InfoRequest.getDefaultInstance()));
-          print(info, spec.commandLine().getOut());
-          return 0;
-        } catch (SluiceException e) {
-          // Only "nothing answers yet" is worth waiting for; a refusal or bad config is final.
-          if (e.code() != ErrorCode.UNAVAILABLE || System.nanoTime() - deadline >= 0) {
-            throw e;
+      // The configuration and key are read once; only the call is retried, on the same channel.
+      try (NodeClient client = NodeClient.connect(config, peer)) {
+        while (true) {
+          try {
+            InfoResponse info =
+                client.call(
+                    NodeServiceGrpc.newBlockingStub(client.channel()),
+                    s -> s.info(InfoRequest.getDefaultInstance()));
+            print(info, spec.commandLine().getOut());
+            return 0;
+          } catch (SluiceException e) {
+            // Only "nothing answers yet" is worth waiting for.
+            if (e.code() != ErrorCode.UNAVAILABLE || System.nanoTime() - deadline >= 0) {
+              throw e;
+            }
+            Thread.sleep(200);
+            client.channel().resetConnectBackoff();
           }
-          Thread.sleep(200);
         }
       }
     }

@@ -2,6 +2,7 @@ package io.sluice.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.node.RepoFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -28,15 +29,7 @@ class PolicyCommandTest {
   }
 
   static Path repoRoot() {
-    String property = System.getProperty("sluice.repo.root");
-    if (property != null && !property.isBlank()) {
-      return Path.of(property);
-    }
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
-      dir = dir.getParent();
-    }
-    return dir;
+    return RepoFiles.root();
   }
 
   Path write(String name, String content) throws IOException {

@@ -2,11 +2,11 @@ package io.sluice.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.node.RepoFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,7 +33,7 @@ class ReadmeCommandsTest {
 
   @Test
   void everySluiceCommandInTheReadmeParses() throws Exception {
-    String readme = Files.readString(repositoryRoot().resolve("README.md"), StandardCharsets.UTF_8);
+    String readme = Files.readString(RepoFiles.root().resolve("README.md"), StandardCharsets.UTF_8);
     boolean inBlock = false;
     for (String line : readme.split("\n")) {
       if (line.startsWith("```")) {
@@ -160,14 +160,5 @@ class ReadmeCommandsTest {
       words.add(word.toString());
     }
     return words;
-  }
-
-  private static Path repositoryRoot() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.exists(p.resolve("README.md"))) {
-      p = p.getParent();
-    }
-    assertThat(p).as("a README.md above the working directory").isNotNull();
-    return p;
   }
 }

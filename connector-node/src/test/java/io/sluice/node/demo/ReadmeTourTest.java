@@ -2,6 +2,7 @@ package io.sluice.node.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.node.RepoFiles;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ class ReadmeTourTest {
 
   @Test
   void theReadmeTourRunsAsWritten() throws Exception {
-    Path repo = repositoryRoot();
+    Path repo = RepoFiles.root();
     String readme = Files.readString(repo.resolve("README.md"), StandardCharsets.UTF_8);
     int begin = readme.indexOf("<!-- tour:begin -->");
     int end = readme.indexOf("<!-- tour:end -->");
@@ -136,15 +137,6 @@ class ReadmeTourTest {
         return r.getInt(1);
       }
     }
-  }
-
-  private static Path repositoryRoot() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.exists(p.resolve("README.md"))) {
-      p = p.getParent();
-    }
-    assertThat(p).as("a README.md above " + Path.of("").toAbsolutePath()).isNotNull();
-    return p;
   }
 
   private static boolean onPath(String program) {

@@ -2,6 +2,7 @@ package io.sluice.node.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.node.RepoFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,16 +23,7 @@ final class DeployFiles {
   private DeployFiles() {}
 
   static Path root() {
-    String property = System.getProperty("sluice.repo.root");
-    if (property != null && !property.isBlank()) {
-      return Path.of(property);
-    }
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
-      dir = dir.getParent();
-    }
-    assertThat(dir).as("repository root (a directory with mvnw)").isNotNull();
-    return dir;
+    return RepoFiles.root();
   }
 
   static Path deploy(String relative) {
