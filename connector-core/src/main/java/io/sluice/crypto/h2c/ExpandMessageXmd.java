@@ -22,6 +22,7 @@ public final class ExpandMessageXmd {
   private static final byte[] OVERSIZE_PREFIX =
       "H2C-OVERSIZE-DST-".getBytes(StandardCharsets.US_ASCII);
   private static final ExpandMessageXmd SHA_256 = new ExpandMessageXmd("SHA-256", 32, 64);
+  private static final ExpandMessageXmd SHA_512 = new ExpandMessageXmd("SHA-512", 64, 128);
 
   private final String algorithm;
   private final int outputBytes;
@@ -38,6 +39,14 @@ public final class ExpandMessageXmd {
   /** The expander with SHA-256 (b_in_bytes = 32, s_in_bytes = 64). */
   public static ExpandMessageXmd sha256() {
     return SHA_256;
+  }
+
+  /**
+   * The expander with SHA-512 (b_in_bytes = 64, s_in_bytes = 128), as the curve25519 and
+   * edwards25519 suites of RFC 9380 section 8.5 use it.
+   */
+  public static ExpandMessageXmd sha512() {
+    return SHA_512;
   }
 
   /** The hash output size {@code b_in_bytes}. */
