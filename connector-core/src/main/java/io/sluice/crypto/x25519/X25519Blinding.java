@@ -1,5 +1,6 @@
 package io.sluice.crypto.x25519;
 
+import io.sluice.crypto.h2c.Curve25519HashToCurve;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import java.security.MessageDigest;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.bouncycastle.math.ec.rfc7748.X25519;
+import org.bouncycastle.math.ec.rfc7748.X25519Field;
 
 /**
  * The commutative blinding function of ECDH-PSI: {@code blind(u) = X25519(k, u)} with one secret
@@ -36,6 +38,9 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
 public final class X25519Blinding implements AutoCloseable {
   /** Length of a u-coordinate and of the scalar, in bytes. */
   public static final int LENGTH = X25519.POINT_SIZE;
+
+  /** The coefficient A of curve25519, v^2 = u^3 + A u^2 + u (RFC 7748 section 4.1). */
+  private static final int A = 486662;
 
   private final byte[] scalar;
   private volatile boolean closed;
@@ -155,6 +160,56 @@ public final class X25519Blinding implements AutoCloseable {
   public static byte[] requireCanonical(byte[] u) {
     if (!isCanonical(u)) {
       throw new SluiceException(ErrorCode.INVALID_POINT, "X25519 element not canonical");
+    }
+    return u;
+  }
+
+  /**
+   * Hashes an identifier into the prime-order subgroup of curve25519: RFC 9380 {@code
+   * curve25519_XMD:SHA-512_ELL2_RO_} ({@link Curve25519HashToCurve#hashToCurve}), as a canonical
+   * u-coordinate. Blinding keeps such a value in the subgroup (the clamped scalar is a multiple of
+   * 8), so no blinded value lies on the twist or reveals anything about the identifier's hash.
+   *
+   * @param dst the domain separation tag, non-empty, chosen by the caller: it should name the
+   *     protocol, the agreement and the column, so that unrelated computations hash apart
+   */
+  public static byte[] hashToGroup(byte[] dst, byte[] identifier) {
+    Objects.requireNonNull(dst, "dst");
+    Objects.requireNonNull(identifier, "identifier");
+    return Curve25519HashToCurve.hashToCurve(identifier, dst);
+  }
+
+  /**
+   * Whether u is canonical ({@link #isCanonical}) and the u-coordinate of a point on curve25519
+   * itself rather than on its twist: u^3 + A u^2 + u is a square mod p (zero included). Every
+   * output of {@link #hashToGroup} and every blinding of one passes. So do the curve's own
+   * low-order points (u = 0, 1 and the two points of order 8): the check is about the twist, not
+   * the subgroup; {@link #blind} rejects low-order inputs by their all-zero result. For public
+   * values: variable time (Euler's criterion as Bouncy Castle's {@code sqrtRatioVar}, one
+   * exponentiation).
+   */
+  public static boolean isOnCurve(byte[] u) {
+    if (!isCanonical(u)) {
+      return false;
+    }
+    int[] x = X25519Field.create();
+    X25519Field.decode(u, 0, x);
+    int[] f = X25519Field.create();
+    int[] t = X25519Field.create();
+    X25519Field.sqr(x, f);
+    X25519Field.mul(x, A, t);
+    X25519Field.add(f, t, f);
+    X25519Field.addOne(f);
+    X25519Field.mul(f, x, f); // u^3 + A u^2 + u
+    int[] one = X25519Field.create();
+    X25519Field.one(one);
+    return X25519Field.sqrtRatioVar(f, one, t);
+  }
+
+  /** Returns u if {@link #isOnCurve}, else throws {@link ErrorCode#INVALID_POINT}. */
+  public static byte[] requireOnCurve(byte[] u) {
+    if (!isOnCurve(u)) {
+      throw new SluiceException(ErrorCode.INVALID_POINT, "X25519 element not on the curve");
     }
     return u;
   }
