@@ -74,9 +74,9 @@ public final class Curve25519HashToCurve {
   private Curve25519HashToCurve() {}
 
   /**
-   * Bouncy Castle's limb arithmetic, reached by a short name. Its add and sub do not carry, so every
-   * operand of mul and sqr here is a product, a constant, or one add/sub of those; longer sums are
-   * carried first (the discipline of Bouncy Castle's own Ed25519 code).
+   * Bouncy Castle's limb arithmetic, reached by a short name. Its add and sub do not carry, so
+   * every operand of mul and sqr here is a product, a constant, or one add/sub of those; longer
+   * sums are carried first (the discipline of Bouncy Castle's own Ed25519 code).
    */
   private abstract static class F extends X25519Field {}
 
