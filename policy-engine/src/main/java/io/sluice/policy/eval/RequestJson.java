@@ -34,7 +34,8 @@ import java.util.Set;
  *   "useCount": 3,
  *   "computation": {"kind": "psi-label", "inputRows": 250000,
  *                   "outputColumns": ["settled_amount"], "minGroupSize": 1,
- *                   "parties": 2, "epsilon": 0.5}
+ *                   "parties": 2, "epsilon": 0.5,
+ *                   "keyColumns": "national_id:upper,visit_date"}
  * }
  * }</pre>
  *
@@ -62,7 +63,8 @@ public final class RequestJson {
           "useCount",
           "computation");
   private static final Set<String> COMPUTATION_KEYS =
-      Set.of("kind", "inputRows", "outputColumns", "minGroupSize", "parties", "epsilon");
+      Set.of(
+          "kind", "inputRows", "outputColumns", "minGroupSize", "parties", "epsilon", "keyColumns");
 
   private RequestJson() {}
 
@@ -220,7 +222,23 @@ public final class RequestJson {
       }
       c = values == null ? c : c.withOutputColumns(values);
     }
+    if (node.has("keyColumns")) {
+      c = keyColumns(c, node.get("keyColumns"), problems);
+    }
     return problems.size() == before ? c : null;
+  }
+
+  private static Computation keyColumns(Computation c, JsonNode node, List<String> problems) {
+    String key = text(node, "/computation/keyColumns", problems);
+    if (key == null) {
+      return c;
+    }
+    try {
+      return c.withKeyColumns(key);
+    } catch (IllegalArgumentException e) {
+      problems.add("/computation/keyColumns: " + e.getMessage());
+      return c;
+    }
   }
 
   private static String optionalText(JsonNode root, String key, List<String> problems) {

@@ -1,13 +1,16 @@
 package io.sluice.policy.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.policy.KeyColumns;
 import io.sluice.policy.PolicyCodec;
 import io.sluice.policy.RepoFiles;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CompiledPolicyTest {
@@ -22,6 +25,7 @@ class CompiledPolicyTest {
   }
 
   static final String CLAIMS = RepoFiles.example("claims-matching-offer.json");
+  static final String CLAIMS_KEY = "national_id:upper,visit_date";
 
   static Request.Builder claimsRequest() {
     return request()
@@ -31,7 +35,10 @@ class CompiledPolicyTest {
         .purpose("claims-settlement")
         .useCount(3)
         .computation(
-            Computation.of("psi-label").withInputRows(500_000).withOutputColumns("settled_amount"));
+            Computation.of("psi-label")
+                .withInputRows(500_000)
+                .withOutputColumns("settled_amount")
+                .withKeyColumns(CLAIMS_KEY));
   }
 
   @Test
@@ -52,7 +59,7 @@ class CompiledPolicyTest {
         claimsRequest()
             .purpose("marketing")
             .useCount(30)
-            .computation(Computation.of("psi").withInputRows(2_000_000))
+            .computation(Computation.of("psi").withInputRows(2_000_000).withKeyColumns(CLAIMS_KEY))
             .build();
 
     Decision d = compile(CLAIMS).evaluate(r);
@@ -71,6 +78,88 @@ class CompiledPolicyTest {
     assertThat(purpose.expected()).isEqualTo("purpose eq claims-settlement");
     assertThat(purpose.actual()).isEqualTo("marketing");
     assertThat(d.failures().get(3).actual()).isEqualTo("use #31");
+  }
+
+  @Test
+  void permitsOnlyTheAgreedKeyHoweverItIsWritten() {
+    CompiledPolicy p = compile(CLAIMS);
+    Computation base =
+        Computation.of("psi-label").withInputRows(10).withOutputColumns("settled_amount");
+
+    assertThat(
+            p.evaluate(
+                    claimsRequest()
+                        .computation(base.withKeyColumns("national_id:UPPER, visit_date:preserve"))
+                        .build())
+                .permitted())
+        .isTrue();
+    for (String other :
+        List.of(
+            "visit_date",
+            "national_id:upper",
+            "visit_date,national_id:upper",
+            "national_id,visit_date",
+            "national_id:upper,visit_date,diagnosis_group")) {
+      Decision d = p.evaluate(claimsRequest().computation(base.withKeyColumns(other)).build());
+      assertThat(d.permitted()).as(other).isFalse();
+      assertThat(d.failures())
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.pointer()).isEqualTo("/permission/0/constraint/7");
+                assertThat(f.expected())
+                    .isEqualTo("sluice:keyColumns eq national_id:upper,visit_date");
+                assertThat(f.actual()).isEqualTo(KeyColumns.canonical(other));
+              });
+    }
+  }
+
+  @Test
+  void aComputationWithoutAKeyDoesNotGetAPermissionThatNamesOne() {
+    Computation noKey =
+        Computation.of("psi-label").withInputRows(10).withOutputColumns("settled_amount");
+
+    Decision d = compile(CLAIMS).evaluate(claimsRequest().computation(noKey).build());
+
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.failures())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.actual()).isEqualTo("(not given)");
+              assertThat(f.message())
+                  .isEqualTo(
+                      "the request does not give sluice:keyColumns; required: sluice:keyColumns"
+                          + " eq national_id:upper,visit_date");
+            });
+  }
+
+  @Test
+  void aProhibitedKeyIsProhibitedAndAMissingKeyCountsAsProhibited() {
+    CompiledPolicy p =
+        compile(
+            "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\"}],\"prohibition\":[{"
+                + "\"action\":\"use\",\"constraint\":[{\"leftOperand\":\"sluice:keyColumns\","
+                + "\"operator\":\"isAnyOf\",\"rightOperand\":[\"visit_date\",\"claim_ref:lower\"]}]}]}");
+    Computation psi = Computation.of("psi");
+
+    assertThat(
+            p.evaluate(request().computation(psi.withKeyColumns("claim_ref:LOWER")).build())
+                .permitted())
+        .isFalse();
+    assertThat(p.evaluate(request().computation(psi).build()).permitted()).isFalse();
+    assertThat(
+            p.evaluate(request().computation(psi.withKeyColumns("claim_ref")).build()).permitted())
+        .isTrue();
+  }
+
+  @Test
+  void anInvalidKeyIsRefusedWhenTheComputationIsDescribed() {
+    assertThatThrownBy(() -> Computation.of("psi").withKeyColumns("national_id:title"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "invalid key columns 'national_id:title': unknown case rule 'title' in"
+                + " sluice:keyColumns; use preserve, lower or upper");
   }
 
   @Test
