@@ -268,10 +268,112 @@ class CompiledPolicyTest {
     assertThat(d.duties().get(0).describe()).isEqualTo("inform (informedParty sluice://p)");
   }
 
+  static final String DELETE_DUTY = "/permission/0/duty/0";
+
+  @Test
+  void aViolatedDutyTakesThePermissionOutOfForceAndTheDenialSaysWhy() {
+    Request r =
+        claimsRequest()
+            .violatedDuty(DELETE_DUTY, "result 3f2a kept past 2027-01-02T00:00:00Z")
+            .build();
+
+    Decision d = compile(CLAIMS).evaluate(r);
+
+    assertThat(d.permitted()).isFalse();
+    assertThat(d.failures())
+        .containsExactly(
+            new Failure(
+                "urn:sluice:offer:claims-matching-2026:match",
+                DELETE_DUTY,
+                "duty delete (sluice:retention lteq P30D) fulfilled",
+                "result 3f2a kept past 2027-01-02T00:00:00Z",
+                "the permission's duty delete (sluice:retention lteq P30D) was violated: result"
+                    + " 3f2a kept past 2027-01-02T00:00:00Z"));
+  }
+
+  @Test
+  void theViolatedDutyIsNamedByThePointerItsPermitReports() {
+    CompiledPolicy p =
+        compile(
+            "{\"@type\":\"Set\",\"permission\":{\"action\":\"use\","
+                + "\"duty\":{\"action\":\"delete\"}}}");
+    String pointer = p.evaluate(request().build()).duties().get(0).pointer();
+
+    assertThat(pointer).isEqualTo("/permission/duty");
+    assertThat(p.evaluate(request().violatedDuty(pointer, "kept").build()).permitted()).isFalse();
+    assertThat(
+            p.evaluate(request().violatedDuty("/permission/0/duty/0", "kept").build()).permitted())
+        .isTrue();
+  }
+
+  static final String TWO_PERMISSIONS =
+      "{\"@type\":\"Set\",\"permission\":["
+          + "{\"uid\":\"keep-30-days\",\"action\":\"use\",\"duty\":[{\"action\":\"delete\","
+          + "\"constraint\":[{\"leftOperand\":\"sluice:retention\",\"operator\":\"lteq\","
+          + "\"rightOperand\":\"P30D\"}]}]},"
+          + "{\"uid\":\"read-only\",\"action\":\"read\"}],"
+          + "\"obligation\":[{\"action\":\"inform\",\"informedParty\":\"sluice://p\"}]}";
+
+  @Test
+  void otherPermissionsThatGrantAreUnaffected() {
+    CompiledPolicy p = compile(TWO_PERMISSIONS);
+    Request.Builder read = request().action("read").violatedDuty(DELETE_DUTY, "kept 40 days");
+
+    Decision d = p.evaluate(read.build());
+
+    assertThat(d.permitted()).isTrue();
+    assertThat(d.grantedBy()).containsExactly("read-only");
+    assertThat(d.duties()).extracting(Obligation::action).containsExactly("inform");
+    Decision use = p.evaluate(request().violatedDuty(DELETE_DUTY, "kept 40 days").build());
+    assertThat(use.permitted()).isFalse();
+    assertThat(use.failures()).extracting(Failure::pointer).containsExactly(DELETE_DUTY);
+  }
+
+  @Test
+  void aPointerThatNamesNoDutyOfAPermissionIsIgnored() {
+    CompiledPolicy p = compile(TWO_PERMISSIONS);
+    for (String pointer :
+        List.of("/permission/0/duty/1", "/permission/0", "/obligation/0", "", "duty")) {
+      Decision d = p.evaluate(request().violatedDuty(pointer, "whatever").build());
+      assertThat(d.permitted()).as(pointer).isTrue();
+      assertThat(d.grantedBy()).containsExactly("keep-30-days");
+    }
+  }
+
+  @Test
+  void aViolationNeedsAReason() {
+    assertThatThrownBy(() -> request().violatedDuty(DELETE_DUTY, " "))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void anInformDutyNamesItsInformedParty() {
+    CompiledPolicy p =
+        compile(
+            "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\",\"duty\":[{"
+                + "\"action\":\"inform\",\"informedParty\":{\"uid\":\"sluice://health/fund\"}}]}]}");
+
+    Obligation inform = p.evaluate(request().build()).duties().get(0);
+
+    assertThat(inform.informedParty()).contains("sluice://health/fund");
+    assertThat(inform.parties()).containsEntry("informedParty", "sluice://health/fund");
+    assertThat(inform.describe()).isEqualTo("inform (informedParty sluice://health/fund)");
+    assertThat(compile(CLAIMS).evaluate(claimsRequest().build()).duties().get(0).informedParty())
+        .isEmpty();
+  }
+
   @Test
   void permitPathDoesNotAllocate() {
-    CompiledPolicy p = compile(CLAIMS);
-    Request r = claimsRequest().build();
+    assertPermitsWithoutAllocating(compile(CLAIMS), claimsRequest().build());
+  }
+
+  @Test
+  void permitPathDoesNotAllocateWhenTheRequestReportsADutyOfNoGrantingPermission() {
+    assertPermitsWithoutAllocating(
+        compile(CLAIMS), claimsRequest().violatedDuty("/permission/1/duty/0", "elsewhere").build());
+  }
+
+  private static void assertPermitsWithoutAllocating(CompiledPolicy p, Request r) {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     for (int i = 0; i < 20_000; i++) {

@@ -38,4 +38,38 @@ class RequestJsonTest {
                     "{\"computation\":{\"kind\":\"psi\",\"keyColumns\":[\"a\",\"b\"]}}", CLOCK))
         .hasMessage("/computation/keyColumns: expected a non-empty string");
   }
+
+  @Test
+  void readsTheViolatedDuties() {
+    Request r =
+        RequestJson.parse(
+            "{\"violatedDuties\":[{\"duty\":\"/permission/0/duty/0\",\"reason\":\"kept\"},"
+                + "{\"duty\":\"/permission/1/duty/0\",\"reason\":\"not informed\"}]}",
+            CLOCK);
+
+    assertThat(r.violatedDuties())
+        .containsExactlyInAnyOrderEntriesOf(
+            java.util.Map.of(
+                "/permission/0/duty/0", "kept", "/permission/1/duty/0", "not informed"));
+  }
+
+  @Test
+  void reportsMalformedViolatedDutiesWithTheirPointers() {
+    assertThatThrownBy(
+            () ->
+                RequestJson.parse(
+                    "{\"violatedDuties\":[{\"duty\":\"/permission/0/duty/0\",\"why\":\"x\"},"
+                        + "\"/permission/0/duty/0\",{\"duty\":3,\"reason\":\" \"}]}",
+                    CLOCK))
+        .hasMessage(
+            String.join(
+                "\n",
+                "/violatedDuties/0/why: unknown property",
+                "/violatedDuties/0: needs a reason",
+                "/violatedDuties/1: an object {\"duty\": pointer, \"reason\": text}",
+                "/violatedDuties/2/duty: expected a non-empty string",
+                "/violatedDuties/2/reason: expected a non-empty string"));
+    assertThatThrownBy(() -> RequestJson.parse("{\"violatedDuties\":{}}", CLOCK))
+        .hasMessageStartingWith("/violatedDuties: an array");
+  }
 }
