@@ -101,7 +101,8 @@ final class Conditions {
                   + " ("
                   + describe(type)
                   + "); use one of "
-                  + terms(Operator.validFor(type))));
+                  + terms(Operator.validFor(type))
+                  + (type == ValueType.KEY ? " (keys have no hierarchy)" : "")));
       if (type.ordered() && c.rightOperand() instanceof ListOperand) {
         return null;
       }
@@ -122,17 +123,27 @@ final class Conditions {
       Set<String> values = strings(c.rightOperand(), rightPointer, type, left, problems);
       condition =
           values == null ? null : setCondition(left, operator, values, rightPointer, problems);
-    } else if (c.rightOperand() instanceof ListOperand) {
-      problems.add(
-          new PolicyProblem(
-              rightPointer,
-              operator.term() + " on " + left.term() + " takes a single value, not a list"));
+    } else if (c.rightOperand() instanceof ListOperand list) {
+      problems.add(new PolicyProblem(rightPointer, notAList(left, operator, list)));
       condition = null;
     } else {
       Literal literal = (Literal) c.rightOperand();
       condition = single(left, operator, literal, rightPointer, problems);
     }
     return problems.size() == before ? condition : null;
+  }
+
+  private static String notAList(LeftOperand left, Operator operator, ListOperand list) {
+    String message = operator.term() + " on " + left.term() + " takes a single value, not a list";
+    if (left.valueType() != ValueType.KEY) {
+      return message;
+    }
+    StringJoiner key = new StringJoiner(",", "\"", "\"");
+    list.values().forEach(l -> key.add(l.lexical()));
+    return message
+        + ": write the key as one string, e.g. "
+        + key
+        + "; isAnyOf lists alternative keys";
   }
 
   private static String knownOperands() {
@@ -162,6 +173,7 @@ final class Conditions {
       case STRING -> "a string";
       case CLAIM_SET -> "a set of claim values";
       case STRING_SET -> "a set of strings";
+      case KEY -> "a join key";
     };
   }
 
@@ -174,7 +186,7 @@ final class Conditions {
           case DECIMAL -> DECIMAL_TYPES;
           case DATE_TIME -> DATE_TIME_TYPES;
           case DURATION -> DURATION_TYPES;
-          case STRING, CLAIM_SET, STRING_SET -> STRING_TYPES;
+          case STRING, CLAIM_SET, STRING_SET, KEY -> STRING_TYPES;
         };
     if (local == null || !allowed.contains(local)) {
       problems.add(
@@ -251,7 +263,20 @@ final class Conditions {
                   + String.join(", ", Vocabulary.COMPUTATION_KINDS)));
       return null;
     }
+    if (left.kind() == OperandKind.KEY_COLUMNS) {
+      return key(value, pointer, problems);
+    }
     return value;
+  }
+
+  /** The canonical text of a written key, or null after reporting what is wrong with it. */
+  private static String key(String written, String pointer, List<PolicyProblem> problems) {
+    try {
+      return KeyColumns.canonical(written);
+    } catch (IllegalArgumentException e) {
+      problems.add(new PolicyProblem(pointer, e.getMessage()));
+      return null;
+    }
   }
 
   private static Condition setCondition(
@@ -262,7 +287,7 @@ final class Conditions {
       List<PolicyProblem> problems) {
     RightOperand right = RightOperand.strings(new TreeSet<>(values));
     ValueType type = left.valueType();
-    if (type == ValueType.STRING) {
+    if (type == ValueType.STRING || type == ValueType.KEY) {
       boolean negated = operator == Operator.IS_NONE_OF;
       Set<String> accepted = new HashSet<>();
       for (String v : values) {
@@ -307,7 +332,7 @@ final class Conditions {
       List<PolicyProblem> problems) {
     ValueType type = left.valueType();
     switch (type) {
-      case STRING, CLAIM_SET -> {
+      case STRING, CLAIM_SET, KEY -> {
         String value = string(literal, pointer, left, problems);
         if (value == null) {
           return null;

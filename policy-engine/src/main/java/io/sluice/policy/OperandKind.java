@@ -25,6 +25,11 @@ public enum OperandKind {
   MIN_RESULT_GROUP_SIZE("sluice:minResultGroupSize", ValueType.INTEGER, Scope.RULE),
   /** The columns the computation releases. */
   OUTPUT_COLUMNS("sluice:outputColumns", ValueType.STRING_SET, Scope.RULE),
+  /**
+   * The provider's columns a PSI joins on, in order, with their case rules ({@link KeyColumns}):
+   * only the identical key satisfies {@code eq}.
+   */
+  KEY_COLUMNS("sluice:keyColumns", ValueType.KEY, Scope.RULE),
   /** The number of parties the computation requires before it releases anything. */
   MIN_PARTIES("sluice:minParties", ValueType.INTEGER, Scope.RULE),
   /**

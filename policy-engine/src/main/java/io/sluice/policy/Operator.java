@@ -47,6 +47,7 @@ public enum Operator {
       case STRING -> EnumSet.of(EQ, NEQ, IS_A, IS_ANY_OF, IS_NONE_OF, IS_PART_OF);
       case CLAIM_SET -> EnumSet.of(EQ, NEQ, IS_A, IS_ANY_OF, IS_ALL_OF, IS_NONE_OF, IS_PART_OF);
       case STRING_SET -> EnumSet.of(EQ, NEQ, IS_ANY_OF, IS_ALL_OF, IS_NONE_OF, IS_PART_OF);
+      case KEY -> EnumSet.of(EQ, NEQ, IS_ANY_OF, IS_NONE_OF);
     };
   }
 

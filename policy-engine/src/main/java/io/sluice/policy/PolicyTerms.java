@@ -23,6 +23,7 @@ public final class PolicyTerms {
   private final Optional<Set<String>> computationKinds;
   private final Optional<Set<String>> outputColumns;
   private final Optional<Set<String>> purposes;
+  private final Optional<Set<String>> keyColumns;
   private final OptionalLong maxInputRows;
   private final OptionalLong minResultGroupSize;
   private final OptionalLong maxUseCount;
@@ -36,6 +37,7 @@ public final class PolicyTerms {
         union(permissions, p -> choice(p, OperandKind.COMPUTATION, Vocabulary.COMPUTATION_KINDS));
     this.outputColumns = union(permissions, PolicyTerms::columns);
     this.purposes = union(permissions, p -> choice(p, OperandKind.PURPOSE, null));
+    this.keyColumns = union(permissions, p -> choice(p, OperandKind.KEY_COLUMNS, null));
     this.maxInputRows = maxOf(permissions, OperandKind.INPUT_ROWS);
     this.minResultGroupSize = minOf(permissions, OperandKind.MIN_RESULT_GROUP_SIZE);
     this.maxUseCount = maxOf(permissions, OperandKind.COUNT);
@@ -78,6 +80,15 @@ public final class PolicyTerms {
 
   public Optional<Set<String>> purposes() {
     return purposes;
+  }
+
+  /**
+   * The join keys a PSI may use, each as canonical {@link KeyColumns} text (e.g. {@code
+   * national_id:upper,visit_date}); map one onto the provider's key columns with {@link
+   * KeyColumns#parse}. Empty when some permission leaves the key open.
+   */
+  public Optional<Set<String>> keyColumns() {
+    return keyColumns;
   }
 
   /** The most rows a caller may submit. */
@@ -269,6 +280,8 @@ public final class PolicyTerms {
         + outputColumns
         + ", purposes="
         + purposes
+        + ", keyColumns="
+        + keyColumns
         + ", maxInputRows="
         + maxInputRows
         + ", minResultGroupSize="

@@ -15,7 +15,12 @@ public enum ValueType {
   /** The caller's values of one certificate claim: a set, possibly empty (roles are many). */
   CLAIM_SET,
   /** A set of strings that the request declares, possibly empty (output columns). */
-  STRING_SET;
+  STRING_SET,
+  /**
+   * A join key ({@link KeyColumns}): one per request, compared by its canonical text. Keys have no
+   * hierarchy and no order between them, so only eq, neq, isAnyOf and isNoneOf apply.
+   */
+  KEY;
 
   boolean ordered() {
     return this == INTEGER || this == DECIMAL || this == DATE_TIME || this == DURATION;

@@ -50,6 +50,11 @@ class CanonicalFormTest {
             + "|{'leftOperand':'sluice:participant.role','operator':'isPartOf','rightOperand':['a']}",
         "{'leftOperand':'sluice:participant.role','operator':'eq','rightOperand':'a','dataType':'xsd:string'}"
             + "|{'leftOperand':'sluice:participant.role','operator':'eq','rightOperand':'a'}",
+        // join keys: one spelling (rules in lower case, :preserve left out, no spaces)
+        "{'leftOperand':'sluice:keyColumns','operator':'eq','rightOperand':'national_id:UPPER, visit_date:preserve'}"
+            + "|{'leftOperand':'sluice:keyColumns','operator':'eq','rightOperand':'national_id:upper,visit_date'}",
+        "{'leftOperand':'sluice:keyColumns','operator':'isAnyOf','rightOperand':['b','a:Preserve','a']}"
+            + "|{'leftOperand':'sluice:keyColumns','operator':'isAnyOf','rightOperand':['a','b']}",
         // logical operands are unordered, and/or
         "{'or':[{'leftOperand':'purpose','operator':'eq','rightOperand':'a'},{'leftOperand':'count','operator':'lteq','rightOperand':3}]}"
             + "|{'or':{'@list':[{'leftOperand':'count','operator':'lteq','rightOperand':3},{'leftOperand':'purpose','operator':'eq','rightOperand':'a'}]}}",
@@ -103,6 +108,16 @@ class CanonicalFormTest {
             canonical(
                 withConstraint(
                     "{\"leftOperand\":\"count\",\"operator\":\"lteq\",\"rightOperand\":31}")));
+  }
+
+  @Test
+  void aKeyIsWrittenInItsCanonicalFormAndItsOrderIsKept() {
+    String key =
+        "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":\"isAnyOf\",\"rightOperand\":[%s]}";
+    assertThat(canonical(withConstraint(key.formatted("\"visit_date, national_id:Upper\""))))
+        .contains("\"rightOperand\":[\"visit_date,national_id:upper\"]");
+    assertThat(canonical(withConstraint(key.formatted("\"a,b\""))))
+        .isNotEqualTo(canonical(withConstraint(key.formatted("\"b,a\""))));
   }
 
   @Test

@@ -20,6 +20,11 @@ class PolicyTermsTest {
     assertThat(t.validUntil()).contains(Instant.parse("2027-12-31T23:59:59Z"));
     assertThat(t.retention()).contains("P30D");
     assertThat(t.minResultGroupSize()).isEmpty();
+    assertThat(t.keyColumns()).contains(Set.of("national_id:upper,visit_date"));
+    assertThat(KeyColumns.parse(t.keyColumns().orElseThrow().iterator().next()).columns())
+        .containsExactly(
+            new KeyColumns.Column("national_id", KeyColumns.CaseRule.UPPER),
+            new KeyColumns.Column("visit_date", KeyColumns.CaseRule.PRESERVE));
   }
 
   @Test
@@ -32,6 +37,31 @@ class PolicyTermsTest {
     assertThat(t.minParties()).hasValue(3);
     assertThat(t.maxEpsilon()).hasValue(1.0);
     assertThat(t.retention()).isEmpty();
+    assertThat(t.keyColumns()).isEmpty();
+  }
+
+  @Test
+  void keyColumnsAreTheKeysAnyPermissionAllowsAndOpenWhenOneLeavesThemOpen() {
+    String permission =
+        "{\"action\":\"use\",\"constraint\":[{\"leftOperand\":\"sluice:keyColumns\","
+            + "\"operator\":\"%s\",\"rightOperand\":%s}]}";
+    Policy two =
+        PolicyCodec.parse(
+            "{\"@type\":\"Set\",\"permission\":["
+                + permission.formatted("eq", "\"a:UPPER, b\"")
+                + ","
+                + permission.formatted("isAnyOf", "[\"c\",\"a:upper,b\"]")
+                + "]}");
+    Policy open =
+        PolicyCodec.parse(
+            "{\"@type\":\"Set\",\"permission\":["
+                + permission.formatted("eq", "\"a\"")
+                + ","
+                + permission.formatted("neq", "\"b\"")
+                + "]}");
+
+    assertThat(PolicyTerms.of(two).keyColumns()).contains(Set.of("a:upper,b", "c"));
+    assertThat(PolicyTerms.of(open).keyColumns()).isEmpty();
   }
 
   @Test

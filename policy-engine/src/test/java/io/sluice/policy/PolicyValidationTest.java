@@ -90,6 +90,29 @@ class PolicyValidationTest {
         "purpose|eq|true|/permission/0/constraint/0/rightOperand|a right operand is",
         "sluice:retention|lteq|\"P1D\"|/permission/0/constraint/0/leftOperand|delete duty",
         "media|eq|\"print\"|/permission/0/constraint/0/leftOperand|unknown left operand",
+        "sluice:keyColumns|isA|\"a\"|/permission/0/constraint/0/operator|operator isA is not valid"
+            + " for sluice:keyColumns (a join key); use one of eq, neq, isAnyOf, isNoneOf (keys"
+            + " have no hierarchy)",
+        "sluice:keyColumns|isPartOf|[\"a\"]|/permission/0/constraint/0/operator|not valid for"
+            + " sluice:keyColumns",
+        "sluice:keyColumns|eq|[\"national_id:upper\",\"visit_date\"]"
+            + "|/permission/0/constraint/0/rightOperand|eq on sluice:keyColumns takes a single"
+            + " value, not a list: write the key as one string, e.g."
+            + " \"national_id:upper,visit_date\"; isAnyOf lists alternative keys",
+        "sluice:keyColumns|eq|\"national_id:title\"|/permission/0/constraint/0/rightOperand"
+            + "|unknown case rule 'title' in sluice:keyColumns; use preserve, lower or upper",
+        "sluice:keyColumns|eq|\"a,,b\"|/permission/0/constraint/0/rightOperand|column 2 of"
+            + " sluice:keyColumns has no name",
+        "sluice:keyColumns|isAnyOf|[\"a\",\"b:c:d\"]|/permission/0/constraint/0/rightOperand/1"
+            + "|column 'b:c:d' in sluice:keyColumns has more than one ':'",
+        "sluice:keyColumns|eq|\"a,b,a:upper\"|/permission/0/constraint/0/rightOperand|column 'a'"
+            + " appears twice",
+        "sluice:keyColumns|eq|\"a\\u0001b\"|/permission/0/constraint/0/rightOperand|contains a"
+            + " control character",
+        "sluice:keyColumns|eq|\"\"|/permission/0/constraint/0/rightOperand|empty string",
+        "sluice:keyColumns|eq|\" , \"|/permission/0/constraint/0/rightOperand|column 1 of"
+            + " sluice:keyColumns has no name",
+        "sluice:keyColumns|eq|3|/permission/0/constraint/0/rightOperand|takes strings",
       })
   void rejectsAConstraint(String left, String op, String right, String pointer, String message) {
     List<PolicyProblem> problems = problems(constraint(left, op, right));
@@ -97,6 +120,40 @@ class PolicyValidationTest {
     assertThat(problems).hasSize(1);
     assertThat(problems.get(0).pointer()).isEqualTo(pointer);
     assertThat(problems.get(0).message()).contains(message);
+  }
+
+  @Test
+  void keyColumnsHaveAtMostSixteenColumnsOf128Characters() {
+    StringBuilder key = new StringBuilder("c0");
+    for (int i = 1; i < 17; i++) {
+      key.append(",c").append(i);
+    }
+    String name = "n".repeat(128);
+    assertThat(problems(constraint("sluice:keyColumns", "eq", "\"" + key + "\"")))
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p.message())
+                    .isEqualTo("sluice:keyColumns has 17 columns; a key has at most 16"));
+    String sixteenColumns = key.substring(0, key.lastIndexOf(","));
+    assertThat(problems(constraint("sluice:keyColumns", "eq", "\"" + sixteenColumns + "\"")))
+        .isEmpty();
+    assertThat(problems(constraint("sluice:keyColumns", "eq", "\"" + name + ":upper\""))).isEmpty();
+    assertThat(problems(constraint("sluice:keyColumns", "eq", "\"" + name + "n\"")))
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("at most 128 characters"));
+  }
+
+  @Test
+  void keyColumnsAreARuleConditionNotADutyTerm() {
+    String json =
+        set(
+            "{\"action\":\"use\",\"duty\":[{\"action\":\"delete\",\"constraint\":["
+                + "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":\"eq\",\"rightOperand\":\"a\"}"
+                + "]}]}");
+    assertThat(problems(json))
+        .extracting(PolicyProblem::pointer)
+        .containsExactly("/permission/0/duty/0/constraint/0/leftOperand");
   }
 
   @Test

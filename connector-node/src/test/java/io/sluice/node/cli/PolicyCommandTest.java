@@ -66,8 +66,8 @@ class PolicyCommandTest {
                 + ": /permission/0/constraint/0/leftOperand: unknown left operand 'colour';"
                 + " Sluice evaluates purpose, dateTime, elapsedTime, count, spatial,"
                 + " sluice:computation, sluice:inputRows, sluice:minResultGroupSize,"
-                + " sluice:outputColumns, sluice:minParties, sluice:epsilon, sluice:retention and"
-                + " sluice:participant.<claim>",
+                + " sluice:outputColumns, sluice:keyColumns, sluice:minParties, sluice:epsilon,"
+                + " sluice:retention and sluice:participant.<claim>",
             bad
                 + ": /permission/0/constraint/1/rightOperand: malformed duration 'P1X': write an"
                 + " ISO 8601 duration such as P30D, PT12H or P1Y2M");

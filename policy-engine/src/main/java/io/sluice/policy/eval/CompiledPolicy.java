@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       A permission grants only when its constraints are all true; a prohibition applies unless
  *       one of its constraints is false (unknown counts as applying). Logical constraints follow
  *       Kleene logic; xone holds when exactly one operand holds.
+ *   <li>A permission one of whose duties the request reports violated ({@link
+ *       Request.Builder#violatedDuty}) is no longer in force: it does not grant, and a deny names
+ *       the duty and the reason given.
  *   <li>With the default conflict strategy ({@code prohibit}) a request is permitted when some
  *       permission grants it and no prohibition applies. {@code perm}: a granting permission wins.
  *       {@code invalid}: a request to which both apply is denied.
@@ -98,8 +101,7 @@ public final class CompiledPolicy {
     long granted = 0;
     boolean grantedBeyondMask = false;
     for (int i = 0; i < permissions.length; i++) {
-      CompiledRule p = permissions[i];
-      if (p.applies(r) && Node.permits(p.test(r, now, elapsed), r)) {
+      if (permissions[i].grants(r, now, elapsed)) {
         if (i < 64) {
           granted |= 1L << i;
         } else {
@@ -137,9 +139,7 @@ public final class CompiledPolicy {
     List<String> grantedBy = new ArrayList<>();
     for (int i = 0; i < permissions.length; i++) {
       boolean byThis =
-          i < 64 && !recheck
-              ? (granted & (1L << i)) != 0
-              : permissions[i].applies(r) && Node.permits(permissions[i].test(r, now, elapsed), r);
+          i < 64 && !recheck ? (granted & (1L << i)) != 0 : permissions[i].grants(r, now, elapsed);
       if (byThis) {
         duties.addAll(permissions[i].duties);
         grantedBy.add(permissions[i].label);
@@ -205,6 +205,7 @@ public final class CompiledPolicy {
         if (p.condition != null) {
           p.condition.explain(r, now, elapsed, p.label, out);
         }
+        p.explainViolatedDuties(r, out);
       }
       if (!covered) {
         out.add(
@@ -297,6 +298,7 @@ public final class CompiledPolicy {
     final String assigneePointer;
     final Node condition;
     final List<Obligation> duties;
+    final String[] dutyPointers;
 
     CompiledRule(EffectiveRule rule, Flags flags) {
       this.label = rule.label();
@@ -319,6 +321,40 @@ public final class CompiledPolicy {
         d.add(obligation(duty));
       }
       this.duties = List.copyOf(d);
+      this.dutyPointers = duties.stream().map(Obligation::pointer).toArray(String[]::new);
+    }
+
+    /** Applies, its constraints hold, and none of its duties is violated. */
+    boolean grants(Request r, long now, long elapsed) {
+      return applies(r) && Node.permits(test(r, now, elapsed), r) && !dutyViolated(r);
+    }
+
+    /** Allocation-free: most requests report no violated duty, and most rules have one duty. */
+    boolean dutyViolated(Request r) {
+      if (dutyPointers.length == 0 || r.violatedDuties.isEmpty()) {
+        return false;
+      }
+      for (String pointer : dutyPointers) {
+        if (r.violatedDuties.containsKey(pointer)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void explainViolatedDuties(Request r, List<Failure> out) {
+      for (Obligation duty : duties) {
+        String reason = r.violatedDuties.get(duty.pointer());
+        if (reason != null) {
+          out.add(
+              new Failure(
+                  label,
+                  duty.pointer(),
+                  "duty " + duty.describe() + " fulfilled",
+                  reason,
+                  "the permission's duty " + duty.describe() + " was violated: " + reason));
+        }
+      }
     }
 
     boolean applies(Request r) {

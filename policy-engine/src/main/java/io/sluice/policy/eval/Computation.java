@@ -1,7 +1,9 @@
 package io.sluice.policy.eval;
 
+import io.sluice.policy.KeyColumns;
 import io.sluice.policy.Vocabulary;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -16,6 +18,8 @@ import java.util.TreeSet;
  * @param minGroupSize the minimum result group size k the computation enforces, if any
  * @param parties the number of parties required before anything is released, if known
  * @param epsilon the differential-privacy budget spent, if the computation adds noise
+ * @param keyColumns the provider's key columns a PSI joins on, as canonical {@link KeyColumns}
+ *     text, if known
  */
 public record Computation(
     String kind,
@@ -23,7 +27,8 @@ public record Computation(
     Set<String> outputColumns,
     OptionalLong minGroupSize,
     OptionalLong parties,
-    OptionalDouble epsilon) {
+    OptionalDouble epsilon,
+    Optional<String> keyColumns) {
 
   public Computation {
     Objects.requireNonNull(kind, "kind");
@@ -39,6 +44,17 @@ public record Computation(
     if (epsilon.isPresent() && !Double.isFinite(epsilon.getAsDouble())) {
       throw new IllegalArgumentException("epsilon must be finite");
     }
+    Objects.requireNonNull(keyColumns, "keyColumns");
+    keyColumns = keyColumns.map(Computation::canonicalKey);
+  }
+
+  private static String canonicalKey(String written) {
+    try {
+      return KeyColumns.canonical(written);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "invalid key columns '" + written + "': " + e.getMessage(), e);
+    }
   }
 
   /** A computation of {@code kind} with nothing else declared yet. */
@@ -49,16 +65,17 @@ public record Computation(
         Set.of(),
         OptionalLong.empty(),
         OptionalLong.empty(),
-        OptionalDouble.empty());
+        OptionalDouble.empty(),
+        Optional.empty());
   }
 
   public Computation withInputRows(long rows) {
     return new Computation(
-        kind, OptionalLong.of(rows), outputColumns, minGroupSize, parties, epsilon);
+        kind, OptionalLong.of(rows), outputColumns, minGroupSize, parties, epsilon, keyColumns);
   }
 
   public Computation withOutputColumns(Set<String> columns) {
-    return new Computation(kind, inputRows, columns, minGroupSize, parties, epsilon);
+    return new Computation(kind, inputRows, columns, minGroupSize, parties, epsilon, keyColumns);
   }
 
   public Computation withOutputColumns(String... columns) {
@@ -66,17 +83,36 @@ public record Computation(
   }
 
   public Computation withMinGroupSize(long k) {
-    return new Computation(kind, inputRows, outputColumns, OptionalLong.of(k), parties, epsilon);
+    return new Computation(
+        kind, inputRows, outputColumns, OptionalLong.of(k), parties, epsilon, keyColumns);
   }
 
   public Computation withParties(long count) {
     return new Computation(
-        kind, inputRows, outputColumns, minGroupSize, OptionalLong.of(count), epsilon);
+        kind, inputRows, outputColumns, minGroupSize, OptionalLong.of(count), epsilon, keyColumns);
   }
 
   public Computation withEpsilon(double value) {
     return new Computation(
-        kind, inputRows, outputColumns, minGroupSize, parties, OptionalDouble.of(value));
+        kind,
+        inputRows,
+        outputColumns,
+        minGroupSize,
+        parties,
+        OptionalDouble.of(value),
+        keyColumns);
+  }
+
+  /**
+   * The provider's key columns the PSI joins on, e.g. {@code national_id:upper,visit_date} (see
+   * {@link KeyColumns}); kept in canonical form.
+   *
+   * @throws IllegalArgumentException when {@code key} is not a valid key
+   */
+  public Computation withKeyColumns(String key) {
+    Objects.requireNonNull(key, "key");
+    return new Computation(
+        kind, inputRows, outputColumns, minGroupSize, parties, epsilon, Optional.of(key));
   }
 
   /** The output columns sorted, for stable messages. */

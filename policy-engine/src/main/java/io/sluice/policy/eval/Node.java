@@ -184,7 +184,7 @@ abstract class Node {
     }
   }
 
-  /** Purpose, region, computation kind: one string per request. */
+  /** Purpose, region, computation kind, key columns: one string per request. */
   static final class ChoiceLeaf extends Leaf {
     private final Set<String> accepted;
     private final boolean negated;
@@ -202,6 +202,8 @@ abstract class Node {
             case PURPOSE -> r.purpose;
             case SPATIAL -> r.region;
             case COMPUTATION -> r.computation == null ? null : r.computation.kind();
+            case KEY_COLUMNS ->
+                r.computation == null ? null : r.computation.keyColumns().orElse(null);
             default -> throw new IllegalStateException("not a string operand: " + kind);
           };
       if (v == null) {
@@ -463,6 +465,7 @@ abstract class Node {
       case EPSILON ->
           c == null || c.epsilon().isEmpty() ? missing : Double.toString(c.epsilon().getAsDouble());
       case OUTPUT_COLUMNS -> c == null ? missing : c.columnsText();
+      case KEY_COLUMNS -> c == null ? missing : c.keyColumns().orElse(missing);
       case RETENTION -> missing;
     };
   }

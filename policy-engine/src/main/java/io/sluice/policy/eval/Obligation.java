@@ -61,6 +61,11 @@ public record Obligation(
     return OptionalDouble.empty();
   }
 
+  /** For an inform duty: the party to inform ({@code informedParty}), if the duty names one. */
+  public Optional<String> informedParty() {
+    return Optional.ofNullable(parties.get("informedParty"));
+  }
+
   /** E.g. {@code delete (sluice:retention lteq P30D)}. */
   public String describe() {
     StringJoiner terms = new StringJoiner(", ", " (", ")").setEmptyValue("");

@@ -20,6 +20,9 @@ import java.util.TreeSet;
  * any certificate attribute) to its values; a claim the caller does not have is an empty set.
  * {@code elapsedTime} is measured from {@link Builder#agreementStart}; a request may give the
  * elapsed time directly instead.
+ *
+ * <p>A request also says which duties of the policy the caller has violated ({@link
+ * Builder#violatedDuty}): a permission whose duty is violated does not grant.
  */
 public final class Request {
   private static final String[] NONE = new String[0];
@@ -37,6 +40,7 @@ public final class Request {
   final Computation computation;
   final String[] outputColumns;
   final boolean unknownFactsMayHold;
+  final Map<String, String> violatedDuties;
 
   private Request(Builder b) {
     this.action = b.action;
@@ -59,6 +63,7 @@ public final class Request {
     this.outputColumns =
         computation == null ? NONE : new TreeSet<>(computation.outputColumns()).toArray(NONE);
     this.unknownFactsMayHold = b.unknownFactsMayHold;
+    this.violatedDuties = Map.copyOf(b.violatedDuties);
   }
 
   public static Builder builder() {
@@ -111,6 +116,11 @@ public final class Request {
     return Optional.ofNullable(computation);
   }
 
+  /** The violated duties: the duty's JSON pointer in the policy to the reason given. */
+  public Map<String, String> violatedDuties() {
+    return violatedDuties;
+  }
+
   String[] claimArray(String claim) {
     String[] values = claimArrays.get(claim);
     return values == null ? NONE : values;
@@ -134,6 +144,7 @@ public final class Request {
     private Duration elapsed;
     private Computation computation;
     private boolean unknownFactsMayHold;
+    private final Map<String, String> violatedDuties = new HashMap<>();
 
     private Builder() {}
 
@@ -220,6 +231,25 @@ public final class Request {
      */
     public Builder unknownFactsMayHold() {
       this.unknownFactsMayHold = true;
+      return this;
+    }
+
+    /**
+     * Reports that the caller has violated a duty of the policy, so the permission it belongs to is
+     * no longer in force. The duty is named by its JSON pointer in the policy document, as {@link
+     * Obligation#pointer()} reports it for a permit of the same policy (e.g. {@code
+     * /permission/0/duty/0}); {@code reason} says what happened and is shown in the denial. May be
+     * called for several duties; a second call for the same duty replaces its reason. Only a
+     * permission's own duties are its preconditions: a pointer that names no such duty (an
+     * obligation, a consequence, nothing at all) does not change the decision.
+     */
+    public Builder violatedDuty(String dutyPointer, String reason) {
+      Objects.requireNonNull(dutyPointer, "dutyPointer");
+      Objects.requireNonNull(reason, "reason");
+      if (reason.isBlank()) {
+        throw new IllegalArgumentException("say why the duty " + dutyPointer + " is violated");
+      }
+      violatedDuties.put(dutyPointer, reason);
       return this;
     }
 

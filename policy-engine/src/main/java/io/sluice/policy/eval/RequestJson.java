@@ -34,7 +34,9 @@ import java.util.Set;
  *   "useCount": 3,
  *   "computation": {"kind": "psi-label", "inputRows": 250000,
  *                   "outputColumns": ["settled_amount"], "minGroupSize": 1,
- *                   "parties": 2, "epsilon": 0.5}
+ *                   "parties": 2, "epsilon": 0.5,
+ *                   "keyColumns": "national_id:upper,visit_date"},
+ *   "violatedDuties": [{"duty": "/permission/0/duty/0", "reason": "result kept past 30 days"}]
  * }
  * }</pre>
  *
@@ -60,9 +62,11 @@ public final class RequestJson {
           "agreementStart",
           "elapsed",
           "useCount",
-          "computation");
+          "computation",
+          "violatedDuties");
   private static final Set<String> COMPUTATION_KEYS =
-      Set.of("kind", "inputRows", "outputColumns", "minGroupSize", "parties", "epsilon");
+      Set.of(
+          "kind", "inputRows", "outputColumns", "minGroupSize", "parties", "epsilon", "keyColumns");
 
   private RequestJson() {}
 
@@ -159,6 +163,9 @@ public final class RequestJson {
         b.computation(c);
       }
     }
+    if (root.has("violatedDuties")) {
+      violatedDuties(root.get("violatedDuties"), b, problems);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", problems));
     }
@@ -220,7 +227,63 @@ public final class RequestJson {
       }
       c = values == null ? c : c.withOutputColumns(values);
     }
+    if (node.has("keyColumns")) {
+      c = keyColumns(c, node.get("keyColumns"), problems);
+    }
     return problems.size() == before ? c : null;
+  }
+
+  private static void violatedDuties(JsonNode node, Request.Builder b, List<String> problems) {
+    if (!node.isArray()) {
+      problems.add("/violatedDuties: an array of {\"duty\": pointer, \"reason\": text}");
+      return;
+    }
+    for (int i = 0; i < node.size(); i++) {
+      String pointer = "/violatedDuties/" + i;
+      JsonNode v = node.get(i);
+      if (!v.isObject()) {
+        problems.add(pointer + ": an object {\"duty\": pointer, \"reason\": text}");
+        continue;
+      }
+      for (Iterator<String> keys = v.fieldNames(); keys.hasNext(); ) {
+        String key = keys.next();
+        if (!key.equals("duty") && !key.equals("reason")) {
+          problems.add(pointer + "/" + key + ": unknown property");
+        }
+      }
+      String duty = required(v, "duty", pointer, problems);
+      String reason = required(v, "reason", pointer, problems);
+      if (duty != null && reason != null) {
+        b.violatedDuty(duty, reason);
+      }
+    }
+  }
+
+  private static String required(
+      JsonNode object, String key, String pointer, List<String> problems) {
+    if (!object.has(key)) {
+      problems.add(pointer + ": needs a " + key);
+      return null;
+    }
+    String value = text(object.get(key), pointer + "/" + key, problems);
+    if (value != null && value.isBlank()) {
+      problems.add(pointer + "/" + key + ": expected a non-empty string");
+      return null;
+    }
+    return value;
+  }
+
+  private static Computation keyColumns(Computation c, JsonNode node, List<String> problems) {
+    String key = text(node, "/computation/keyColumns", problems);
+    if (key == null) {
+      return c;
+    }
+    try {
+      return c.withKeyColumns(key);
+    } catch (IllegalArgumentException e) {
+      problems.add("/computation/keyColumns: " + e.getMessage());
+      return c;
+    }
   }
 
   private static String optionalText(JsonNode root, String key, List<String> problems) {

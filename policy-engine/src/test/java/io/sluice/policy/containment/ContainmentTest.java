@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.policy.Policy;
 import io.sluice.policy.PolicyCodec;
 import io.sluice.policy.RepoFiles;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ContainmentTest {
@@ -54,7 +55,8 @@ class ContainmentTest {
                 + "{\"leftOperand\":\"sluice:outputColumns\",\"operator\":\"isPartOf\",\"rightOperand\":[\"settlement_date\",\"settled_amount\"]},"
                 + "{\"leftOperand\":\"sluice:computation\",\"operator\":\"isAnyOf\",\"rightOperand\":[\"psi-label\"]},"
                 + "{\"leftOperand\":\"purpose\",\"operator\":\"isPartOf\",\"rightOperand\":[\"claims-settlement\"]},"
-                + "{\"leftOperand\":\"sluice:participant.role\",\"operator\":\"isAllOf\",\"rightOperand\":[\"commercial-insurer\"]}"
+                + "{\"leftOperand\":\"sluice:participant.role\",\"operator\":\"isAllOf\",\"rightOperand\":[\"commercial-insurer\"]},"
+                + "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":\"isAnyOf\",\"rightOperand\":[\"national_id:UPPER, visit_date:preserve\"]}"
                 + "]}}}");
 
     ContainmentResult result = Containment.contains(OFFER, request);
@@ -111,6 +113,87 @@ class ContainmentTest {
               assertThat(r.pointer()).isEqualTo("/permission/0/constraint/6");
               assertThat(r.message()).contains("does not constrain count");
             });
+  }
+
+  static final String KEY = "\"rightOperand\": \"national_id:upper,visit_date\"";
+
+  @Test
+  void onlyTheOffersOwnKeyIsContainedNeitherASubsetNorASuperset() {
+    assertThat(
+            Containment.contains(
+                    OFFER, offerWith(KEY, "\"rightOperand\": \"national_id:Upper , visit_date\""))
+                .contained())
+        .isTrue();
+    for (String other :
+        List.of(
+            "\"visit_date\"",
+            "\"national_id:upper\"",
+            "\"national_id:upper,visit_date,diagnosis_group\"",
+            "\"visit_date,national_id:upper\"",
+            "\"national_id,visit_date\"")) {
+      ContainmentResult result =
+          Containment.contains(OFFER, offerWith(KEY, "\"rightOperand\": " + other));
+      assertThat(result.reasons())
+          .as(other)
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.pointer()).isEqualTo("/permission/0/constraint/7");
+                assertThat(r.message())
+                    .startsWith(
+                        "the offer requires sluice:keyColumns eq national_id:upper,visit_date;");
+              });
+    }
+  }
+
+  @Test
+  void aRequestThatLeavesTheKeyOpenOrAddsAnAlternativeIsNotContained() {
+    Policy alternative =
+        offerWith(
+            "\"operator\": \"eq\", " + KEY,
+            "\"operator\": \"isAnyOf\", \"rightOperand\": [\"national_id:upper,visit_date\","
+                + " \"claim_ref\"]");
+    Policy open =
+        offerWith(
+            "\"operator\": \"eq\", " + KEY,
+            "\"operator\": \"neq\", \"rightOperand\": \"claim_ref\"");
+
+    assertThat(Containment.contains(OFFER, alternative).reasons())
+        .extracting(Reason::pointer)
+        .containsExactly("/permission/0/constraint/7");
+    assertThat(Containment.contains(OFFER, open).reasons())
+        .singleElement()
+        .satisfies(r -> assertThat(r.message()).contains("sluice:keyColumns neq claim_ref"));
+  }
+
+  @Test
+  void aRequestMayChooseOneOfTheOffersAlternativeKeys() {
+    Policy offer =
+        PolicyCodec.parse(
+            "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\",\"constraint\":["
+                + "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":\"isAnyOf\","
+                + "\"rightOperand\":[\"national_id:upper,visit_date\",\"claim_ref\"]}]}]}");
+    String request =
+        "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\",\"constraint\":["
+            + "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":%s}]}]}";
+
+    assertThat(
+            contained(offer, request.formatted("\"eq\",\"rightOperand\":\"claim_ref:preserve\"")))
+        .isTrue();
+    assertThat(
+            contained(
+                offer,
+                request.formatted(
+                    "\"isAnyOf\",\"rightOperand\":[\"claim_ref\",\"national_id:UPPER,visit_date\"]")))
+        .isTrue();
+    assertThat(contained(offer, request.formatted("\"eq\",\"rightOperand\":\"claim_ref:lower\"")))
+        .isFalse();
+    assertThat(contained(offer, request.formatted("\"neq\",\"rightOperand\":\"claim_ref\"")))
+        .isFalse();
+  }
+
+  private static boolean contained(Policy offer, String request) {
+    return Containment.contains(offer, PolicyCodec.parse(request)).contained();
   }
 
   @Test

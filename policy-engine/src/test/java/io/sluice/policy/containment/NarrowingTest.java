@@ -48,6 +48,7 @@ class NarrowingTest {
     assertThat(terms.maxInputRows()).hasValue(300_000);
     assertThat(terms.maxUseCount()).hasValue(30);
     assertThat(terms.retention()).contains("P7D");
+    assertThat(terms.keyColumns()).contains(Set.of("national_id:upper,visit_date"));
     assertThat(Containment.contains(OFFER, agreement).contained()).isTrue();
     assertThat(Containment.contains(acceptable, agreement).contained()).isTrue();
     // Canonical and re-parseable: what the negotiation signs.
@@ -74,6 +75,47 @@ class NarrowingTest {
                       "no agreement: the offer requires purpose eq claims-settlement but the"
                           + " acceptable terms require purpose eq marketing");
             });
+  }
+
+  static final String TWO_KEYS =
+      "{\"@type\":\"Offer\",\"uid\":\"urn:o\",\"assigner\":\"sluice://p\",\"permission\":[{"
+          + "\"action\":\"use\",\"constraint\":[{\"leftOperand\":\"sluice:keyColumns\","
+          + "\"operator\":\"isAnyOf\",\"rightOperand\":[\"national_id:upper,visit_date\",\"claim_ref\"]}]}]}";
+
+  @Test
+  void theAgreementNamesTheKeyBothSidesAccept() {
+    Policy offer = PolicyCodec.parse(TWO_KEYS);
+    Policy acceptable =
+        acceptable(
+            "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":\"isAnyOf\","
+                + "\"rightOperand\":[\"claim_ref:PRESERVE\",\"policy_number\"]}",
+            "");
+
+    NarrowingResult result = Narrowing.narrow(offer, acceptable);
+
+    assertThat(result.narrowed()).as(result.reasons().toString()).isTrue();
+    assertThat(PolicyTerms.of(result.policy().orElseThrow()).keyColumns())
+        .contains(Set.of("claim_ref"));
+  }
+
+  @Test
+  void noAgreementWhenTheKeysDifferAndTheReasonNamesTheOperand() {
+    Policy offer = PolicyCodec.parse(TWO_KEYS);
+    Policy acceptable =
+        acceptable(
+            "{\"leftOperand\":\"sluice:keyColumns\",\"operator\":\"eq\","
+                + "\"rightOperand\":\"visit_date\"}",
+            "");
+
+    assertThat(Narrowing.narrow(offer, acceptable).reasons())
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.message())
+                    .isEqualTo(
+                        "no agreement: the offer requires sluice:keyColumns isAnyOf [claim_ref,"
+                            + " national_id:upper,visit_date] but the acceptable terms require"
+                            + " sluice:keyColumns eq visit_date"));
   }
 
   @Test

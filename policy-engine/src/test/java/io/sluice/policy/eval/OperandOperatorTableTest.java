@@ -354,6 +354,64 @@ class OperandOperatorTableTest {
             c("sluice:outputColumns", "isNoneOf", "[\"ssn\"]"),
             r -> r,
             DENY),
+        // key columns: only the identical key (columns, order, case rules)
+        row(
+            "keyColumns eq the same key",
+            c("sluice:keyColumns", "eq", "\"national_id:upper,visit_date\""),
+            r -> r.computation(comp("psi").withKeyColumns("national_id:upper,visit_date")),
+            PERMIT),
+        row(
+            "keyColumns eq the same key written differently",
+            c("sluice:keyColumns", "eq", "\"national_id:UPPER, visit_date:preserve\""),
+            r -> r.computation(comp("psi").withKeyColumns(" national_id : Upper ,visit_date")),
+            PERMIT),
+        row(
+            "keyColumns eq refuses a subset",
+            c("sluice:keyColumns", "eq", "\"national_id:upper,visit_date\""),
+            r -> r.computation(comp("psi").withKeyColumns("visit_date")),
+            DENY),
+        row(
+            "keyColumns eq refuses a superset",
+            c("sluice:keyColumns", "eq", "\"national_id:upper,visit_date\""),
+            r ->
+                r.computation(
+                    comp("psi").withKeyColumns("national_id:upper,visit_date,diagnosis_group")),
+            DENY),
+        row(
+            "keyColumns eq refuses another order",
+            c("sluice:keyColumns", "eq", "\"national_id:upper,visit_date\""),
+            r -> r.computation(comp("psi").withKeyColumns("visit_date,national_id:upper")),
+            DENY),
+        row(
+            "keyColumns eq refuses another case rule",
+            c("sluice:keyColumns", "eq", "\"national_id:upper,visit_date\""),
+            r -> r.computation(comp("psi").withKeyColumns("national_id,visit_date")),
+            DENY),
+        row(
+            "keyColumns isAnyOf takes an alternative",
+            c("sluice:keyColumns", "isAnyOf", "[\"national_id:upper,visit_date\",\"claim_ref\"]"),
+            r -> r.computation(comp("psi").withKeyColumns("claim_ref")),
+            PERMIT),
+        row(
+            "keyColumns isNoneOf",
+            c("sluice:keyColumns", "isNoneOf", "[\"visit_date\"]"),
+            r -> r.computation(comp("psi").withKeyColumns("visit_date:preserve")),
+            DENY),
+        row(
+            "keyColumns neq another key",
+            c("sluice:keyColumns", "neq", "\"visit_date\""),
+            r -> r.computation(comp("psi").withKeyColumns("claim_ref")),
+            PERMIT),
+        row(
+            "keyColumns not declared",
+            c("sluice:keyColumns", "neq", "\"visit_date\""),
+            r -> r.computation(comp("psi")),
+            DENY),
+        row(
+            "keyColumns without computation is unknown",
+            c("sluice:keyColumns", "eq", "\"claim_ref\""),
+            r -> r,
+            DENY),
         // computation numbers
         row(
             "inputRows lteq boundary",

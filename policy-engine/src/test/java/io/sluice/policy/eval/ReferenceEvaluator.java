@@ -91,6 +91,7 @@ final class ReferenceEvaluator {
           case COMPUTATION -> comp == null ? null : comp.kind();
           case PARTICIPANT_CLAIM -> r.claim(c.operand().claim());
           case OUTPUT_COLUMNS -> comp == null ? null : comp.outputColumns();
+          case KEY_COLUMNS -> comp == null ? null : comp.keyColumns().orElse(null);
           case COUNT -> r.useCount() + 1;
           case DATE_TIME -> Condition.epochNanos(now);
           case ELAPSED_TIME -> elapsed(r, now);
