@@ -1,6 +1,8 @@
 package io.sluice.crypto;
 
 import io.sluice.crypto.group.P256Group;
+import io.sluice.crypto.h2c.Curve25519HashToCurve;
+import io.sluice.crypto.h2c.ExpandMessageXmd;
 import io.sluice.crypto.h2c.P256HashToCurve;
 import io.sluice.crypto.oprf.OprfClient;
 import io.sluice.crypto.oprf.OprfPrivateKey;
@@ -53,8 +55,33 @@ public final class CurveRates {
     System.out.printf(
         Locale.ROOT, "%-58s %12s %12s%n", "operation", "1 thread", cores + " threads");
 
-    report("BC X25519.scalarMult", seconds, cores, CurveRates::x25519ScalarMult);
+    double[] scalarMult =
+        report("BC X25519.scalarMult", seconds, cores, CurveRates::x25519ScalarMult);
     report("X25519Blinding.blind (checks + scalarMult)", seconds, cores, CurveRates::x25519Blind);
+    double[] ro =
+        report(
+            "curve25519 hash_to_curve (RFC 9380, ELL2 RO)",
+            seconds,
+            cores,
+            CurveRates::curve25519HashToCurve);
+    report(
+        "  of which expand_message_xmd SHA-512, 96 bytes", seconds, cores, CurveRates::expand512);
+    double[] nu =
+        report(
+            "curve25519 encode_to_curve (RFC 9380, ELL2 NU)",
+            seconds,
+            cores,
+            CurveRates::curve25519EncodeToCurve);
+    double[] onCurve =
+        report("X25519Blinding.isOnCurve (Euler criterion)", seconds, cores, CurveRates::isOnCurve);
+    report(
+        "X25519Blinding.hashToGroup + blind (one PSI row)",
+        seconds,
+        cores,
+        CurveRates::hashToGroupAndBlind);
+    ratio("hash_to_curve RO time / scalarMult time", scalarMult, ro);
+    ratio("encode_to_curve NU time / scalarMult time", scalarMult, nu);
+    ratio("isOnCurve time / scalarMult time", scalarMult, onCurve);
     report("P-256 hash_to_curve (RFC 9380, SSWU RO)", seconds, cores, CurveRates::hashToCurve);
     report(
         "P-256 hash_to_curve + const-time var-point mul + encode",
@@ -103,6 +130,59 @@ public final class CurveRates {
         u[0] = b.blind(u[0]);
         return 1;
       };
+    };
+  }
+
+  private static Supplier<Workload> curve25519HashToCurve() {
+    return () -> {
+      byte[] dst = d("bench-h2c-curve25519");
+      int[] i = {0};
+      return () -> Curve25519HashToCurve.hashToCurve(intBytes(i[0]++), dst).length / 32;
+    };
+  }
+
+  private static Supplier<Workload> expand512() {
+    return () -> {
+      byte[] dst = d("bench-h2c-curve25519");
+      int[] i = {0};
+      return () -> ExpandMessageXmd.sha512().expand(intBytes(i[0]++), dst, 96).length / 96;
+    };
+  }
+
+  private static Supplier<Workload> curve25519EncodeToCurve() {
+    return () -> {
+      byte[] dst = d("bench-h2c-curve25519");
+      int[] i = {0};
+      return () -> Curve25519HashToCurve.encodeToCurve(intBytes(i[0]++), dst).length / 32;
+    };
+  }
+
+  /** Hash outputs (on the curve) alternating with their bit-0 flips (half of them on the twist). */
+  private static Supplier<Workload> isOnCurve() {
+    return () -> {
+      List<byte[]> us = new ArrayList<>();
+      for (int j = 0; us.size() < BATCH; j++) {
+        byte[] u = Curve25519HashToCurve.hashToCurve(intBytes(j), d("bench-on-curve"));
+        us.add(u);
+        byte[] w = u.clone();
+        w[0] ^= 1;
+        us.add(w);
+      }
+      int[] i = {0};
+      int[] onCurve = {0}; // a sink, so the JIT cannot drop the work
+      return () -> {
+        onCurve[0] += X25519Blinding.isOnCurve(us.get(i[0]++ % us.size())) ? 1 : 0;
+        return 1;
+      };
+    };
+  }
+
+  private static Supplier<Workload> hashToGroupAndBlind() {
+    return () -> {
+      X25519Blinding b = X25519Blinding.newSession(RANDOM);
+      byte[] dst = d("bench-psi-row");
+      int[] i = {0};
+      return () -> b.blind(X25519Blinding.hashToGroup(dst, intBytes(i[0]++))).length / 32;
     };
   }
 
@@ -229,11 +309,20 @@ public final class CurveRates {
     return new byte[] {(byte) (i >>> 24), (byte) (i >>> 16), (byte) (i >>> 8), (byte) i};
   }
 
-  private static void report(String name, double seconds, int cores, Supplier<Supplier<Workload>> w)
+  /** Measures and prints one line; returns {1-thread rate, all-core rate}. */
+  private static double[] report(
+      String name, double seconds, int cores, Supplier<Supplier<Workload>> w)
       throws InterruptedException {
     double one = rate(w.get(), 1, seconds);
     double all = rate(w.get(), cores, seconds);
     System.out.printf(Locale.ROOT, "%-58s %12.0f %12.0f   ops/s%n", name, one, all);
+    return new double[] {one, all};
+  }
+
+  /** Time per operation of {@code op} relative to {@code base} (the inverse ratio of the rates). */
+  private static void ratio(String name, double[] base, double[] op) {
+    System.out.printf(
+        Locale.ROOT, "%-58s %12.2f %12.2f   ratio%n", name, base[0] / op[0], base[1] / op[1]);
   }
 
   /** Operations per second over all threads; every thread builds its own state first. */

@@ -162,8 +162,8 @@ public final class Curve25519HashToCurve {
     }
     int[] lo = F.create();
     int[] hi = F.create();
-    F.decode(le, 0, lo); // the low 255 bits: decode ignores bit 255
-    F.decode(high, 0, hi);
+    F.decode255(le, 0, lo, 0); // the low 255 bits: bit 255 is dropped
+    F.decode255(high, 0, hi, 0);
     F.mul(hi, 19, hi);
     F.add(lo, hi, lo);
     F.normalize(lo);
@@ -426,7 +426,7 @@ public final class Curve25519HashToCurve {
       le[i] = be[be.length - 1 - i];
     }
     int[] z = F.create();
-    F.decode(le, 0, z);
+    F.decode255(le, 0, z, 0);
     return z;
   }
 

@@ -193,7 +193,7 @@ public final class X25519Blinding implements AutoCloseable {
       return false;
     }
     int[] x = X25519Field.create();
-    X25519Field.decode(u, 0, x);
+    X25519Field.decode255(u, 0, x, 0);
     int[] f = X25519Field.create();
     int[] t = X25519Field.create();
     X25519Field.sqr(x, f);
