@@ -162,7 +162,7 @@ public final class ResultRetention {
               ResultState.KEPT,
               Optional.empty(),
               "");
-      store(record);
+      persist(record);
       log.info("result {} ({}) kept until {}", record.id(), path.getFileName(), deadline(record));
       return record;
     } catch (RuntimeException e) {
@@ -178,7 +178,7 @@ public final class ResultRetention {
   }
 
   /** Writes the manifest, the record and the audit entry, undoing the record if the audit fails. */
-  private void store(ResultRecord record) {
+  private void persist(ResultRecord record) {
     AuditEvent kept = events.kept(record); // the guard runs before anything is written
     ResultFiles.writeManifest(record);
     store.insert(record);
