@@ -38,5 +38,24 @@ public enum EventType {
   /** The node's key or certificate changed (details: old and new certificate fingerprints). */
   KEY_CHANGED,
   NODE_STARTED,
-  NODE_STOPPED
+  NODE_STOPPED,
+  /**
+   * A computation's result file was recorded with its retention (trace, session and agreement of
+   * the computation). Details: {@code result} (the result id), {@code file} (the file name, no
+   * directory), {@code rows}, {@code bytes}; with a delete duty also {@code duty} (its JSON pointer
+   * in the agreement's policy), {@code retention} (ISO 8601, e.g. {@code P30D}) and {@code
+   * deleteBy} (ISO 8601 instant). Digest: SHA-256 of the file as written.
+   */
+  RESULT_KEPT,
+  /**
+   * Sluice came to delete a result file (same trace, session and agreement as its {@link
+   * #RESULT_KEPT}). Details: {@code result}, {@code file}, {@code state} ({@code DELETED} by the
+   * sweep, {@code PURGED} on the operator's request, {@code MISSING} when the file was already
+   * gone, {@code DELETE_FAILED} when it could not be deleted, with a {@code reason}), {@code by}
+   * ({@code sweep} or {@code operator}); with a delete duty also {@code deleteBy} and {@code
+   * lateSeconds} (seconds after deleteBy, negative when before it).
+   */
+  RESULT_DELETED,
+  /** The retention sweep failed as a whole (details: {@code error}, the error code's name). */
+  RESULT_SWEEP_FAILED
 }

@@ -18,6 +18,11 @@ public enum ErrorCode {
   RESULT_WITHHELD(202, ErrorCategory.POLICY_DENIED),
   /** An input set larger than the agreement allows (e.g. a PSI row count above inputRows). */
   INPUT_LIMIT_EXCEEDED(203, ErrorCategory.POLICY_DENIED),
+  /**
+   * The agreement's delete duty cannot be carried out for this result (no retention, a retention
+   * that does not parse, a file name the audit log cannot record), so the computation is refused.
+   */
+  DELETE_DUTY_UNFULFILLABLE(204, ErrorCategory.POLICY_DENIED),
   // 3xx: protocol
   PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
   MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),

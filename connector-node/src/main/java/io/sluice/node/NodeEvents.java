@@ -3,6 +3,8 @@ package io.sluice.node;
 import io.sluice.audit.AuditEvent;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.EventType;
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
 import io.sluice.identity.NodeCredentials;
 import io.sluice.identity.PeerIdentity;
 import io.sluice.node.config.NodeConfig;
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's own audit events: start and stop, configuration and certificate changes (compared with
- * what the node ran with last time), and refused TLS handshakes.
+ * what the node ran with last time), refused TLS handshakes, and failed result sweeps.
  */
 final class NodeEvents {
   private static final Logger log = LoggerFactory.getLogger(NodeEvents.class);
@@ -83,6 +85,17 @@ final class NodeEvents {
 
   void stopped() {
     audit.append(event(EventType.NODE_STOPPED).build());
+  }
+
+  /** The result sweep failed as a whole; recorded with its error code only. */
+  void sweepFailed(RuntimeException failure) {
+    String code =
+        failure instanceof SluiceException s ? s.code().name() : ErrorCode.INTERNAL.name();
+    try {
+      audit.append(event(EventType.RESULT_SWEEP_FAILED).detail("error", code).build());
+    } catch (SluiceException e) {
+      log.warn("cannot audit the failed result sweep: {}", e.getMessage());
+    }
   }
 
   void handshakeRefused(String reason, X509Certificate leaf) {

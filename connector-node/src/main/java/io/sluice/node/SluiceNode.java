@@ -40,6 +40,9 @@ import io.sluice.node.grpc.NodeInfoService;
 import io.sluice.node.grpc.PeerChannels;
 import io.sluice.node.grpc.TlsContexts;
 import io.sluice.node.grpc.TraceIds;
+import io.sluice.node.results.ResultGrpcService;
+import io.sluice.results.JdbcResultStore;
+import io.sluice.results.ResultRetention;
 import io.sluice.store.Database;
 import java.io.IOException;
 import java.net.BindException;
@@ -79,6 +82,7 @@ public final class SluiceNode implements AutoCloseable {
   private final NegotiationManager negotiations;
   private final NegotiationStore negotiationStore;
   private final AuditLog audit;
+  private final ResultRetention results;
   private final BufferAllocator allocator;
   private final Deque<AutoCloseable> resources;
 
@@ -91,6 +95,7 @@ public final class SluiceNode implements AutoCloseable {
       NegotiationManager negotiations,
       NegotiationStore negotiationStore,
       AuditLog audit,
+      ResultRetention results,
       BufferAllocator allocator,
       Deque<AutoCloseable> resources) {
     this.config = config;
@@ -101,6 +106,7 @@ public final class SluiceNode implements AutoCloseable {
     this.negotiations = negotiations;
     this.negotiationStore = negotiationStore;
     this.audit = audit;
+    this.results = results;
     this.allocator = allocator;
     this.resources = resources;
   }
@@ -174,6 +180,15 @@ public final class SluiceNode implements AutoCloseable {
             catalog,
             new NegotiationAudit(audit, self, clock),
             clock);
+
+    ResultRetention results =
+        new ResultRetention(
+            new JdbcResultStore(database),
+            audit,
+            self,
+            clock,
+            Duration.ofSeconds(config.results().graceSeconds()));
+    sweepResults(results, events, config.results(), resources);
 
     int cores = Runtime.getRuntime().availableProcessors();
     ExecutorService workers =
@@ -250,6 +265,8 @@ public final class SluiceNode implements AutoCloseable {
                     authentication,
                     traces))
             .addService(secured(new PsiReceiverService(compute), errors, authentication, traces))
+            .addService(
+                secured(new ResultGrpcService(self, results), errors, authentication, traces))
             .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))
             .addService(
                 ServerInterceptors.intercept(
@@ -314,8 +331,34 @@ public final class SluiceNode implements AutoCloseable {
         negotiations,
         negotiationStore,
         audit,
+        results,
         allocator,
         resources);
+  }
+
+  /**
+   * Deletes the results whose deadline passed while the node was down, before it serves, then
+   * sweeps every interval on a thread the node owns. A failing sweep is logged and audited; it
+   * never stops the node or the schedule.
+   */
+  private static void sweepResults(
+      ResultRetention results,
+      NodeEvents events,
+      NodeConfig.Results config,
+      Deque<AutoCloseable> resources) {
+    ResultSweeper sweeper = new ResultSweeper(results, events);
+    sweeper.run();
+    ScheduledExecutorService sweeps =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("sluice-result-sweep"));
+    long interval = config.sweepIntervalSeconds();
+    sweeps.scheduleWithFixedDelay(sweeper, interval, interval, TimeUnit.SECONDS);
+    resources.push(
+        () -> {
+          sweeps.shutdown(); // let a running sweep finish its deletion and audit entry
+          if (!sweeps.awaitTermination(10, TimeUnit.SECONDS)) {
+            sweeps.shutdownNow();
+          }
+        });
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
@@ -370,6 +413,11 @@ public final class SluiceNode implements AutoCloseable {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /** The node's result files and their delete duties. */
+  public ResultRetention results() {
+    return results;
   }
 
   /** Arrow memory the node's computations hold right now (0 when none runs). */

@@ -524,12 +524,13 @@ final class HtmlRenderer {
     return switch (type) {
       case FRAME_SENT, FRAME_RECEIVED -> "frame";
       case NEGOTIATION_SENT, NEGOTIATION_RECEIVED, AGREEMENT_SIGNED -> "msg";
-      case RESULT_RELEASED, COMPUTATION_FINISHED -> "ok";
+      case RESULT_RELEASED, RESULT_KEPT, COMPUTATION_FINISHED -> "ok";
       case COMPUTATION_REFUSED,
           COMPUTATION_FAILED,
           RESULT_WITHHELD,
           POLICY_DENIED,
           HANDSHAKE_REFUSED,
+          RESULT_SWEEP_FAILED,
           AGREEMENT_TERMINATED ->
           "warn";
       default -> "plain";

@@ -325,7 +325,7 @@ final class SequenceDiagram {
       ink = "#991b1b";
     } else {
       switch (event.type()) {
-        case RESULT_RELEASED, COMPUTATION_FINISHED -> {
+        case RESULT_RELEASED, RESULT_KEPT, COMPUTATION_FINISHED -> {
           fill = "#dcfce7";
           stroke = "#16a34a";
           ink = "#14532d";
@@ -340,6 +340,7 @@ final class SequenceDiagram {
             RESULT_WITHHELD,
             POLICY_DENIED,
             HANDSHAKE_REFUSED,
+            RESULT_SWEEP_FAILED,
             AGREEMENT_TERMINATED -> {
           fill = "#fef3c7";
           stroke = "#d97706";

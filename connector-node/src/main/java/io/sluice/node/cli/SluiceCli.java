@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       ContractCommand.class,
       DatasetCommand.class,
       ComputeCommand.class,
+      ResultsCommand.class,
       AuditCommand.class,
       DemoCommand.class,
     })

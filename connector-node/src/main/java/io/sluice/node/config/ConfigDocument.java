@@ -205,6 +205,17 @@ final class ConfigDocument {
     return value.asLong();
   }
 
+  long nonNegative(JsonNode node, String field, long fallback) {
+    JsonNode value = node.get(leaf(field));
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.canConvertToLong() || value.asLong() < 0) {
+      throw error(field, "expected a whole number, 0 or more");
+    }
+    return value.asLong();
+  }
+
   /** An error for {@code field}, located at its line (or its nearest enclosing field's). */
   ConfigException error(String field, String problem) {
     return ConfigException.at(file, lines, field, problem);

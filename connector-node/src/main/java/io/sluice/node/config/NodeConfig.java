@@ -20,6 +20,7 @@ import java.util.Map;
  * @param healthListen host:port of a plaintext gRPC health endpoint for orchestrators (probes
  *     cannot present a client certificate), or null for none
  * @param audit how the audit log signs tree heads
+ * @param results how often result files past their delete-by are swept, and the grace after it
  * @param limits RPC deadlines and sizes
  * @param fieldLines the line of each field in the source file, for messages
  */
@@ -36,6 +37,7 @@ public record NodeConfig(
     Path datasetsDir,
     HostPort healthListen,
     Audit audit,
+    Results results,
     Limits limits,
     Map<String, Integer> fieldLines) {
 
@@ -52,6 +54,15 @@ public record NodeConfig(
    */
   public record Audit(long signEveryEntries, long signIntervalSeconds) {
     public static final Audit DEFAULTS = new Audit(10_000, 10);
+  }
+
+  /**
+   * Result retention: the sweep that deletes result files past their delete duty's deadline runs at
+   * start and every {@code sweepIntervalSeconds}; a result deleted more than {@code graceSeconds}
+   * after its deadline violated its duty.
+   */
+  public record Results(long sweepIntervalSeconds, long graceSeconds) {
+    public static final Results DEFAULTS = new Results(60, 3600);
   }
 
   /** Deadlines and size limits applied to every RPC. */

@@ -39,6 +39,9 @@ import java.util.Set;
  * audit:                            # optional: when tree heads of the audit log are signed
  *   signEveryEntries: 10000
  *   signIntervalSeconds: 10
+ * results:                          # optional: deleting result files at their delete duty's deadline
+ *   sweepIntervalSeconds: 60        # how often the sweep runs (it also runs at start)
+ *   graceSeconds: 3600              # deleted later than deadline + grace: the duty was violated
  * limits:                           # optional
  *   rpcDeadlineMillis: 10000
  *   maxMessageBytes: 8388608
@@ -74,6 +77,9 @@ public final class NodeConfigLoader {
                 "audit",
                 "audit.signEveryEntries",
                 "audit.signIntervalSeconds",
+                "results",
+                "results.sweepIntervalSeconds",
+                "results.graceSeconds",
                 "limits",
                 "limits.rpcDeadlineMillis",
                 "limits.maxMessageBytes",
@@ -149,6 +155,7 @@ public final class NodeConfigLoader {
               doc.positive(a, "audit.signEveryEntries", audit.signEveryEntries()),
               doc.positive(a, "audit.signIntervalSeconds", audit.signIntervalSeconds()));
     }
+    NodeConfig.Results results = results(doc, root);
     NodeConfig.Limits limits = NodeConfig.Limits.DEFAULTS;
     if (root.has("limits")) {
       JsonNode l = root.get("limits");
@@ -175,7 +182,22 @@ public final class NodeConfigLoader {
         datasetsDir,
         healthListen,
         audit,
+        results,
         limits,
         doc.lines());
+  }
+
+  private static NodeConfig.Results results(ConfigDocument doc, JsonNode root) {
+    NodeConfig.Results defaults = NodeConfig.Results.DEFAULTS;
+    JsonNode r = root.get("results");
+    if (r == null || r.isNull()) {
+      return defaults;
+    }
+    if (!r.isObject()) {
+      throw doc.error("results", "expected a mapping with sweepIntervalSeconds and graceSeconds");
+    }
+    return new NodeConfig.Results(
+        doc.positive(r, "results.sweepIntervalSeconds", defaults.sweepIntervalSeconds()),
+        doc.nonNegative(r, "results.graceSeconds", defaults.graceSeconds()));
   }
 }

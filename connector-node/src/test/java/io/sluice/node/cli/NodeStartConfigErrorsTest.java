@@ -104,4 +104,24 @@ class NodeStartConfigErrorsTest {
     assertOneClearError(
         start(), "space: the authority", "is for data space 'health', not 'automotive'");
   }
+
+  @Test
+  void resultsSweepIntervalMustBePositive() throws Exception {
+    edit("dataDir: data", "dataDir: data\nresults:\n  graceSeconds: 0\n  sweepIntervalSeconds: 0");
+    assertOneClearError(
+        start(), "node.yaml:13: results.sweepIntervalSeconds: expected a positive whole number");
+  }
+
+  @Test
+  void resultsGraceMustNotBeNegative() throws Exception {
+    edit("dataDir: data", "dataDir: data\nresults: {graceSeconds: -1}");
+    assertOneClearError(
+        start(), "node.yaml:11: results.graceSeconds: expected a whole number, 0 or more");
+  }
+
+  @Test
+  void resultsIsAMapping() throws Exception {
+    edit("dataDir: data", "dataDir: data\nresults: 60");
+    assertOneClearError(start(), "node.yaml:11: results: expected a mapping");
+  }
 }
