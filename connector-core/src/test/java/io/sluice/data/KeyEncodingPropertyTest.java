@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.data.KeyExtractor.CaseRule;
 import io.sluice.data.KeyExtractor.KeyColumn;
+import io.sluice.testing.Property;
+import io.sluice.testing.Property.Gen;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.Test;
 
 /**
  * The key encoding is injective on normalized tuples: decoding a key gives back exactly the tuple's
@@ -28,20 +26,41 @@ class KeyEncodingPropertyTest {
   private static final List<CaseRule> RULES =
       List.of(CaseRule.PRESERVE, CaseRule.LOWER, CaseRule.UPPER);
 
-  @Provide
-  Arbitrary<List<List<String>>> tuples() {
-    Arbitrary<String> s =
-        Arbitraries.strings()
-            .withChars("abAB ,\"|\t\u00a0")
-            .withChars('\u0301', '\u0308', '\u00e9', '\u00df', '\u0130', '\u3000', '\u00c5')
-            .withCharRange('\u0000', '\u007f')
-            .ofMaxLength(6);
-    Arbitrary<String> cell = Arbitraries.oneOf(s, Arbitraries.just(null), Arbitraries.just(""));
-    return cell.list().ofSize(3).list().ofMinSize(1).ofMaxSize(40);
+  /** Separators, spaces and case pairs; combining marks and tricky letters; all of ASCII. */
+  private static final String[] ALPHABETS = {
+    "abAB ,\"|\t\u00a0", "\u0301\u0308\u00e9\u00df\u0130\u3000\u00c5", ascii()
+  };
+
+  private static String ascii() {
+    StringBuilder s = new StringBuilder();
+    for (char c = 0; c < 128; c++) {
+      s.append(c);
+    }
+    return s.toString();
   }
 
-  @Property(tries = 300)
-  void decodingAKeyGivesBackTheNormalizedTuple(@ForAll("tuples") List<List<String>> rows) {
+  /** 1 to 40 rows of three cells: a short string, null or empty. */
+  static List<List<String>> tuples(Gen g) {
+    return g.list(1, 40, r -> r.list(3, 3, KeyEncodingPropertyTest::cell));
+  }
+
+  private static String cell(Gen g) {
+    return switch (g.between(0, 2)) {
+      case 0 -> g.string(0, 6, ALPHABETS);
+      case 1 -> null;
+      default -> "";
+    };
+  }
+
+  @Test
+  void decodingAKeyGivesBackTheNormalizedTuple() {
+    Property.forAll(
+        300,
+        KeyEncodingPropertyTest::tuples,
+        KeyEncodingPropertyTest::decodingAKeyGivesBackTheNormalizedTuple);
+  }
+
+  private static void decodingAKeyGivesBackTheNormalizedTuple(List<List<String>> rows) {
     try (BufferAllocator allocator = new RootAllocator();
         VectorSchemaRoot root = KeyExtractorTest.texts(allocator, rows)) {
       KeyExtractor k = extractor();
@@ -59,8 +78,15 @@ class KeyEncodingPropertyTest {
     }
   }
 
-  @Property(tries = 200)
-  void asciiFastPathAgreesWithTheReferenceNormalization(@ForAll("tuples") List<List<String>> rows) {
+  @Test
+  void asciiFastPathAgreesWithTheReferenceNormalization() {
+    Property.forAll(
+        200,
+        KeyEncodingPropertyTest::tuples,
+        KeyEncodingPropertyTest::asciiFastPathAgreesWithTheReferenceNormalization);
+  }
+
+  private static void asciiFastPathAgreesWithTheReferenceNormalization(List<List<String>> rows) {
     // the reference: normalize() on every cell, then the documented framing
     try (BufferAllocator allocator = new RootAllocator();
         VectorSchemaRoot root = KeyExtractorTest.texts(allocator, rows)) {

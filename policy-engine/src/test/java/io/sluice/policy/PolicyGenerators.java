@@ -2,20 +2,18 @@ package io.sluice.policy;
 
 import io.sluice.policy.eval.Computation;
 import io.sluice.policy.eval.Request;
+import io.sluice.testing.Property.Gen;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
+import java.util.TreeSet;
 
 /**
- * jqwik generators over a small vocabulary, so that generated policies and requests overlap often:
- * a handful of purposes, roles, columns, numbers and instants.
+ * Generators over a small vocabulary, so that generated policies and requests overlap often: a
+ * handful of purposes, roles, columns, join keys, numbers and instants.
  */
 public final class PolicyGenerators {
   public static final String TARGET = "urn:test:dataset";
@@ -29,239 +27,313 @@ public final class PolicyGenerators {
   static final List<String> DURATIONS = List.of("P1D", "PT12H", "P2D", "P1M");
   static final List<String> ACTIONS = List.of("use", "read", "sluice:compute");
 
+  /**
+   * Join keys in canonical form: a key, its subset, its superset, its reverse, another case rule,
+   * and an unrelated key, so that "only the identical key" is tested against its near misses.
+   */
+  static final List<String> KEYS =
+      List.of("id:upper,day", "day", "id:upper,day,group", "day,id:upper", "id,day", "ref");
+
+  /** The same keys as a policy author might write them. */
+  static final List<String> WRITTEN_KEYS =
+      List.of(
+          "id:UPPER, day:preserve",
+          " day ",
+          "id:Upper,day,group:PRESERVE",
+          "day , id:upper",
+          "id:preserve,day",
+          "ref");
+
+  /** Duty pointers the generated policies have, and some they do not. */
+  static final List<String> DUTY_POINTERS =
+      List.of(
+          "/permission/0/duty/0",
+          "/permission/1/duty/0",
+          "/permission/0/duty/1",
+          "/obligation/0",
+          "/permission/0");
+
   private PolicyGenerators() {}
 
-  static Arbitrary<String> op(String... operators) {
-    return Arbitraries.of(operators);
+  static RightOperand stringSet(Gen g, List<String> pool) {
+    return RightOperand.strings(new TreeSet<>(g.subset(pool, 1, 3)));
   }
 
-  static Arbitrary<RightOperand> stringSet(List<String> pool) {
-    return Arbitraries.of(pool)
-        .set()
-        .ofMinSize(1)
-        .ofMaxSize(3)
-        .map(s -> RightOperand.strings(new java.util.TreeSet<>(s)));
+  static AtomicConstraint stringConstraint(Gen g, String operand, List<String> pool) {
+    if (g.bool()) {
+      String op = g.pick("eq", "neq", "isA", "isPartOf");
+      return AtomicConstraint.of(operand, op, RightOperand.string(g.pick(pool)));
+    }
+    return AtomicConstraint.of(
+        operand, g.pick("isAnyOf", "isNoneOf", "isPartOf"), stringSet(g, pool));
   }
 
-  static Arbitrary<AtomicConstraint> stringConstraint(String operand, List<String> pool) {
-    Arbitrary<AtomicConstraint> single =
-        Combinators.combine(op("eq", "neq", "isA", "isPartOf"), Arbitraries.of(pool))
-            .as((o, v) -> AtomicConstraint.of(operand, o, RightOperand.string(v)));
-    Arbitrary<AtomicConstraint> set =
-        Combinators.combine(op("isAnyOf", "isNoneOf", "isPartOf"), stringSet(pool))
-            .as((o, v) -> AtomicConstraint.of(operand, o, v));
-    return Arbitraries.oneOf(single, set);
-  }
-
-  static Arbitrary<AtomicConstraint> claimConstraint() {
+  static AtomicConstraint claimConstraint(Gen g) {
     String operand = "sluice:participant.role";
-    Arbitrary<AtomicConstraint> single =
-        Combinators.combine(op("eq", "neq", "isA"), Arbitraries.of(ROLES))
-            .as((o, v) -> AtomicConstraint.of(operand, o, RightOperand.string(v)));
-    Arbitrary<AtomicConstraint> set =
-        Combinators.combine(op("isAnyOf", "isAllOf", "isNoneOf", "isPartOf"), stringSet(ROLES))
-            .as((o, v) -> AtomicConstraint.of(operand, o, v));
-    return Arbitraries.oneOf(single, set);
+    if (g.bool()) {
+      return AtomicConstraint.of(
+          operand, g.pick("eq", "neq", "isA"), RightOperand.string(g.pick(ROLES)));
+    }
+    String op = g.pick("isAnyOf", "isAllOf", "isNoneOf", "isPartOf");
+    return AtomicConstraint.of(operand, op, stringSet(g, ROLES));
   }
 
-  static Arbitrary<AtomicConstraint> columnsConstraint() {
-    return Combinators.combine(
-            op("eq", "neq", "isAnyOf", "isAllOf", "isNoneOf", "isPartOf"), stringSet(COLUMNS))
-        .as((o, v) -> AtomicConstraint.of("sluice:outputColumns", o, v));
+  static AtomicConstraint columnsConstraint(Gen g) {
+    String op = g.pick("eq", "neq", "isAnyOf", "isAllOf", "isNoneOf", "isPartOf");
+    return AtomicConstraint.of("sluice:outputColumns", op, stringSet(g, COLUMNS));
   }
 
-  static Arbitrary<AtomicConstraint> integerConstraint(String operand, int max) {
-    return Combinators.combine(
-            op("eq", "neq", "lt", "lteq", "gt", "gteq"), Arbitraries.integers().between(0, max))
-        .as((o, v) -> AtomicConstraint.of(operand, o, RightOperand.number(v)));
+  /** A key constraint, its keys written in canonical or in a looser spelling. */
+  static AtomicConstraint keyConstraint(Gen g) {
+    List<String> pool = g.bool() ? KEYS : WRITTEN_KEYS;
+    if (g.bool()) {
+      return AtomicConstraint.of(
+          "sluice:keyColumns", g.pick("eq", "neq"), RightOperand.string(g.pick(pool)));
+    }
+    List<String> keys = new ArrayList<>(g.subset(pool, 1, 3));
+    return AtomicConstraint.of(
+        "sluice:keyColumns", g.pick("isAnyOf", "isNoneOf"), RightOperand.strings(keys));
   }
 
-  static Arbitrary<AtomicConstraint> epsilonConstraint() {
-    return Combinators.combine(
-            op("lt", "lteq", "gt", "gteq", "eq", "neq"), Arbitraries.of("0.5", "1.0", "2", "0.25"))
-        .as((o, v) -> AtomicConstraint.of("sluice:epsilon", o, RightOperand.number(v)));
+  static AtomicConstraint integerConstraint(Gen g, String operand, int max) {
+    String op = g.pick("eq", "neq", "lt", "lteq", "gt", "gteq");
+    return AtomicConstraint.of(operand, op, RightOperand.number(g.between(0, max)));
   }
 
-  static Arbitrary<AtomicConstraint> timeConstraint() {
-    Arbitrary<AtomicConstraint> instants =
-        Combinators.combine(op("lt", "lteq", "gt", "gteq"), Arbitraries.of(INSTANTS))
-            .as(
-                (o, v) ->
-                    AtomicConstraint.of("dateTime", o, RightOperand.typed(v, "xsd:dateTime")));
-    Arbitrary<AtomicConstraint> dates =
-        Combinators.combine(op("lt", "lteq", "gt", "gteq", "eq", "neq"), Arbitraries.of(DATES))
-            .as((o, v) -> AtomicConstraint.of("dateTime", o, RightOperand.typed(v, "xsd:date")));
-    Arbitrary<AtomicConstraint> elapsed =
-        Combinators.combine(op("lt", "lteq", "gt", "gteq"), Arbitraries.of(DURATIONS))
-            .as(
-                (o, v) ->
-                    AtomicConstraint.of("elapsedTime", o, RightOperand.typed(v, "xsd:duration")));
-    return Arbitraries.oneOf(instants, dates, elapsed);
+  static AtomicConstraint epsilonConstraint(Gen g) {
+    String op = g.pick("lt", "lteq", "gt", "gteq", "eq", "neq");
+    return AtomicConstraint.of(
+        "sluice:epsilon", op, RightOperand.number(g.pick("0.5", "1.0", "2", "0.25")));
   }
 
-  public static Arbitrary<AtomicConstraint> atomic() {
-    return Arbitraries.oneOf(
-        stringConstraint("purpose", PURPOSES),
-        stringConstraint("spatial", REGIONS),
-        stringConstraint("sluice:computation", List.of("psi", "psi-label", "aggregate", "sql")),
-        claimConstraint(),
-        columnsConstraint(),
-        integerConstraint("count", 5),
-        integerConstraint("sluice:inputRows", 10),
-        integerConstraint("sluice:minResultGroupSize", 10),
-        integerConstraint("sluice:minParties", 4),
-        epsilonConstraint(),
-        timeConstraint());
+  static AtomicConstraint timeConstraint(Gen g) {
+    return g.between(0, 2) < 2 ? dateTimeConstraint(g) : elapsedConstraint(g);
   }
 
-  public static Arbitrary<Constraint> constraint() {
-    Arbitrary<Constraint> atomic = atomic().map(c -> c);
-    Arbitrary<Constraint> logical =
-        Combinators.combine(
-                Arbitraries.of(LogicalOperator.values()), atomic().list().ofMinSize(1).ofMaxSize(3))
-            .as((op, cs) -> new LogicalConstraint(null, op, new ArrayList<>(cs)));
-    Arbitrary<Constraint> nested =
-        Combinators.combine(
-                Arbitraries.of(LogicalOperator.AND, LogicalOperator.OR),
-                Arbitraries.oneOf(atomic, logical).list().ofMinSize(1).ofMaxSize(2))
-            .as((op, cs) -> new LogicalConstraint(null, op, new ArrayList<>(cs)));
-    return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, atomic),
-        net.jqwik.api.Tuple.of(2, logical),
-        net.jqwik.api.Tuple.of(1, nested));
+  static AtomicConstraint dateTimeConstraint(Gen g) {
+    if (g.bool()) {
+      return AtomicConstraint.of(
+          "dateTime",
+          g.pick("lt", "lteq", "gt", "gteq"),
+          RightOperand.typed(g.pick(INSTANTS), "xsd:dateTime"));
+    }
+    return AtomicConstraint.of(
+        "dateTime",
+        g.pick("lt", "lteq", "gt", "gteq", "eq", "neq"),
+        RightOperand.typed(g.pick(DATES), "xsd:date"));
   }
 
-  static Arbitrary<Rule> duty() {
-    Arbitrary<Rule> delete =
-        Arbitraries.of("P7D", "P30D", "PT12H")
-            .map(
-                d ->
-                    Rule.duty("delete")
-                        .withConstraints(
-                            AtomicConstraint.of(
-                                "sluice:retention",
-                                "lteq",
-                                RightOperand.typed(d, "xsd:duration"))));
-    Arbitrary<Rule> noise =
-        Arbitraries.of("0.5", "1.0")
-            .map(
-                e ->
-                    Rule.duty(Vocabulary.ADD_NOISE)
-                        .withConstraints(
-                            AtomicConstraint.of("sluice:epsilon", "lteq", RightOperand.number(e))));
-    return Arbitraries.oneOf(delete, noise, Arbitraries.just(Rule.duty("inform")));
+  static AtomicConstraint elapsedConstraint(Gen g) {
+    return AtomicConstraint.of(
+        "elapsedTime",
+        g.pick("lt", "lteq", "gt", "gteq"),
+        RightOperand.typed(g.pick(DURATIONS), "xsd:duration"));
   }
 
-  public static Arbitrary<Rule> permission() {
-    return Combinators.combine(
-            Arbitraries.of(ACTIONS),
-            constraint().list().ofMaxSize(4),
-            duty().list().ofMaxSize(1),
-            Arbitraries.of(true, true, true, false),
-            Arbitraries.of("", "", "sluice://p1"))
-        .as(
-            (action, cs, duties, targeted, assignee) ->
-                Rule.permission(action)
-                    .withTarget(targeted ? Asset.of(TARGET) : null)
-                    .withAssignee(assignee.isEmpty() ? null : Party.of(assignee))
-                    .withConstraints(cs)
-                    .withDuties(duties));
+  /** The left operands {@link #atomic} draws from (time stands for dateTime and elapsedTime). */
+  static final List<String> OPERANDS =
+      List.of(
+          "purpose",
+          "spatial",
+          "sluice:computation",
+          "sluice:participant.role",
+          "sluice:outputColumns",
+          "count",
+          "sluice:inputRows",
+          "sluice:minResultGroupSize",
+          "sluice:minParties",
+          "sluice:epsilon",
+          "sluice:keyColumns",
+          "time");
+
+  public static AtomicConstraint atomic(Gen g) {
+    return atomicOn(g, g.pick(OPERANDS));
   }
 
-  public static Arbitrary<Rule> prohibition() {
-    return Combinators.combine(Arbitraries.of(ACTIONS), constraint().list().ofMaxSize(2))
-        .as((action, cs) -> Rule.prohibition(action).withConstraints(cs));
+  /** A constraint on {@code operand} (one of {@link #OPERANDS}, dateTime or elapsedTime). */
+  static AtomicConstraint atomicOn(Gen g, String operand) {
+    return switch (operand) {
+      case "purpose" -> stringConstraint(g, "purpose", PURPOSES);
+      case "spatial" -> stringConstraint(g, "spatial", REGIONS);
+      case "sluice:computation" ->
+          stringConstraint(
+              g, "sluice:computation", List.of("psi", "psi-label", "aggregate", "sql"));
+      case "sluice:participant.role" -> claimConstraint(g);
+      case "sluice:outputColumns" -> columnsConstraint(g);
+      case "count" -> integerConstraint(g, "count", 5);
+      case "sluice:inputRows", "sluice:minResultGroupSize" -> integerConstraint(g, operand, 10);
+      case "sluice:minParties" -> integerConstraint(g, operand, 4);
+      case "sluice:epsilon" -> epsilonConstraint(g);
+      case "sluice:keyColumns" -> keyConstraint(g);
+      case "dateTime" -> dateTimeConstraint(g);
+      case "elapsedTime" -> elapsedConstraint(g);
+      default -> timeConstraint(g);
+    };
   }
 
-  public static Arbitrary<Policy> policy() {
-    return Combinators.combine(
-            permission().list().ofMinSize(1).ofMaxSize(2), prohibition().list().ofMaxSize(1))
-        .as(
-            (permissions, prohibitions) ->
-                Policy.builder()
-                    .type(PolicyType.SET)
-                    .uid("urn:test:policy")
-                    .permissions(permissions)
-                    .prohibitions(prohibitions)
-                    .build());
+  /** An atomic constraint (6 in 9), a logical one of atomics (2 in 9) or a nested one (1 in 9). */
+  public static Constraint constraint(Gen g) {
+    return switch (g.weighted(6, 2, 1)) {
+      case 0 -> atomic(g);
+      case 1 ->
+          new LogicalConstraint(
+              null, g.pick(LogicalOperator.values()), g.list(1, 3, PolicyGenerators::atomic));
+      default -> {
+        List<Constraint> operands =
+            g.list(
+                1,
+                2,
+                x ->
+                    x.bool()
+                        ? atomic(x)
+                        : new LogicalConstraint(
+                            null,
+                            x.pick(LogicalOperator.values()),
+                            x.list(1, 3, PolicyGenerators::atomic)));
+        yield new LogicalConstraint(
+            null, g.pick(LogicalOperator.AND, LogicalOperator.OR), new ArrayList<>(operands));
+      }
+    };
+  }
+
+  static Rule duty(Gen g) {
+    return switch (g.between(0, 3)) {
+      case 0 ->
+          Rule.duty("delete")
+              .withConstraints(
+                  AtomicConstraint.of(
+                      "sluice:retention",
+                      "lteq",
+                      RightOperand.typed(g.pick("P7D", "P30D", "PT12H"), "xsd:duration")));
+      case 1 ->
+          Rule.duty(Vocabulary.ADD_NOISE)
+              .withConstraints(
+                  AtomicConstraint.of(
+                      "sluice:epsilon", "lteq", RightOperand.number(g.pick("0.5", "1.0"))));
+      case 2 ->
+          Rule.duty("inform")
+              .withFunctions(
+                  java.util.Map.of(
+                      "informedParty", Party.of(g.pick("sluice://p1", "sluice://p2"))));
+      default -> Rule.duty("inform");
+    };
+  }
+
+  public static Rule permission(Gen g) {
+    boolean targeted = g.pick(true, true, true, false);
+    String assignee = g.pick("", "", "sluice://p1");
+    return Rule.permission(g.pick(ACTIONS))
+        .withTarget(targeted ? Asset.of(TARGET) : null)
+        .withAssignee(assignee.isEmpty() ? null : Party.of(assignee))
+        .withConstraints(g.list(0, 4, PolicyGenerators::constraint))
+        .withDuties(g.list(0, 1, PolicyGenerators::duty));
+  }
+
+  public static Rule prohibition(Gen g) {
+    return Rule.prohibition(g.pick(ACTIONS))
+        .withConstraints(g.list(0, 2, PolicyGenerators::constraint));
+  }
+
+  public static Policy policy(Gen g) {
+    return Policy.builder()
+        .type(PolicyType.SET)
+        .uid("urn:test:policy")
+        .permissions(g.list(1, 2, PolicyGenerators::permission))
+        .prohibitions(g.list(0, 1, PolicyGenerators::prohibition))
+        .build();
   }
 
   /** The offer with extra constraints on each permission: always contained. */
-  public static Arbitrary<Policy> narrowerThan(Policy offer) {
-    return constraint()
-        .list()
-        .ofMinSize(1)
-        .ofMaxSize(2)
-        .list()
-        .ofSize(offer.permissions().size())
-        .map(
-            extras -> {
-              List<Rule> permissions = new ArrayList<>();
-              for (int i = 0; i < extras.size(); i++) {
-                Rule p = offer.permissions().get(i);
-                List<Constraint> cs = new ArrayList<>(p.constraints());
-                cs.addAll(extras.get(i));
-                permissions.add(p.withConstraints(cs));
-              }
-              return offer.toBuilder().permissions(permissions).build();
-            });
+  public static Policy narrowerThan(Gen g, Policy offer) {
+    List<Rule> permissions = new ArrayList<>();
+    for (Rule p : offer.permissions()) {
+      List<Constraint> cs = new ArrayList<>(p.constraints());
+      cs.addAll(g.list(1, 2, PolicyGenerators::constraint));
+      permissions.add(p.withConstraints(cs));
+    }
+    return offer.toBuilder().permissions(permissions).build();
   }
 
-  public static Arbitrary<Request> request() {
-    Arbitrary<Computation> computation =
-        Combinators.combine(
-                Arbitraries.of("psi", "psi-label", "psi-cardinality", "aggregate", "sql"),
-                Arbitraries.of(COLUMNS).set().ofMaxSize(3),
-                Arbitraries.integers().between(-1, 11),
-                Arbitraries.integers().between(-1, 11),
-                Arbitraries.integers().between(-1, 5),
-                Arbitraries.of(-1.0, 0.25, 0.5, 1.0, 2.0, 3.0))
-            .as(
-                (kind, columns, rows, k, parties, epsilon) -> {
-                  Computation c = Computation.of(kind).withOutputColumns(columns);
-                  c = rows < 0 ? c : c.withInputRows(rows);
-                  c = k < 0 ? c : c.withMinGroupSize(k);
-                  c = parties < 0 ? c : c.withParties(parties);
-                  return epsilon < 0 ? c : c.withEpsilon(epsilon);
-                });
-    Arbitrary<Instant> times =
-        Arbitraries.of(
-                "2025-12-31T23:59:59Z",
-                "2026-01-01T00:00:00Z",
-                "2026-05-31T21:59:59Z",
-                "2026-05-31T22:00:00Z",
-                "2026-06-01T10:00:00Z",
-                "2026-06-01T12:00:00Z",
-                "2026-06-01T23:59:59.999999999Z",
-                "2026-06-02T00:00:00Z",
-                "2027-01-01T00:00:00Z")
-            .map(Instant::parse);
-    Arbitrary<Request.Builder> base =
-        Combinators.combine(
-                Arbitraries.of(ACTIONS),
-                Arbitraries.of(TARGET, TARGET, "urn:test:other"),
-                Arbitraries.of(ROLES).set().ofMaxSize(2),
-                Arbitraries.of("research", "marketing", "claims-settlement", "").injectNull(0.2),
-                Arbitraries.of("DE", "FR", "US").injectNull(0.2),
-                times,
-                Arbitraries.longs().between(0, 7),
-                computation.injectNull(0.15))
-            .as(
-                (action, target, roles, purpose, region, time, uses, comp) ->
-                    Request.builder()
-                        .action(action)
-                        .target(target)
-                        .claim("role", roles)
-                        .purpose(purpose == null || purpose.isEmpty() ? null : purpose)
-                        .region(region)
-                        .clock(Clock.fixed(time, ZoneOffset.UTC))
-                        .useCount(uses)
-                        .computation(comp));
-    return Combinators.combine(base, Arbitraries.of(-1, 0, 6, 12, 24, 48, 800).map(h -> h))
-        .as((b, hours) -> hours < 0 ? b.build() : b.elapsed(Duration.ofHours(hours)).build());
+  /**
+   * The offer with one top-level constraint of one permission replaced by another constraint on the
+   * same operand: contained or not depending on that one constraint, the case that tests the
+   * implication check of each operand. The offer itself when it has no such constraint.
+   */
+  public static Policy sibling(Gen g, Policy offer) {
+    List<Rule> permissions = new ArrayList<>(offer.permissions());
+    int p = g.between(0, permissions.size() - 1);
+    List<Constraint> cs = new ArrayList<>(permissions.get(p).constraints());
+    List<Integer> atomics = new ArrayList<>();
+    for (int i = 0; i < cs.size(); i++) {
+      if (cs.get(i) instanceof AtomicConstraint) {
+        atomics.add(i);
+      }
+    }
+    if (atomics.isEmpty()) {
+      return offer;
+    }
+    int i = g.pick(atomics);
+    cs.set(i, atomicOn(g, ((AtomicConstraint) cs.get(i)).leftOperand()));
+    permissions.set(p, permissions.get(p).withConstraints(cs));
+    return offer.toBuilder().permissions(permissions).build();
   }
 
-  static Set<String> roles(String... roles) {
-    return Set.of(roles);
+  static Computation computation(Gen g) {
+    Computation c =
+        Computation.of(g.pick("psi", "psi-label", "psi-cardinality", "aggregate", "sql"))
+            .withOutputColumns(g.subset(COLUMNS, 0, 3));
+    int rows = g.between(-1, 11);
+    int k = g.between(-1, 11);
+    int parties = g.between(-1, 5);
+    double epsilon = g.pick(-1.0, 0.25, 0.5, 1.0, 2.0, 3.0);
+    c = rows < 0 ? c : c.withInputRows(rows);
+    c = k < 0 ? c : c.withMinGroupSize(k);
+    c = parties < 0 ? c : c.withParties(parties);
+    c = epsilon < 0 ? c : c.withEpsilon(epsilon);
+    return g.chance(0.2) ? c : c.withKeyColumns(g.pick(g.bool() ? KEYS : WRITTEN_KEYS));
+  }
+
+  static final List<String> TIMES =
+      List.of(
+          "2025-12-31T23:59:59Z",
+          "2026-01-01T00:00:00Z",
+          "2026-05-31T21:59:59Z",
+          "2026-05-31T22:00:00Z",
+          "2026-06-01T10:00:00Z",
+          "2026-06-01T12:00:00Z",
+          "2026-06-01T23:59:59.999999999Z",
+          "2026-06-02T00:00:00Z",
+          "2027-01-01T00:00:00Z");
+
+  /** A request that reports no violated duty (duty pointers belong to one policy document). */
+  public static Request request(Gen g) {
+    return builder(g).build();
+  }
+
+  /** A request that reports violated duties now and then, some of them no duty at all. */
+  public static Request requestWithDutyStates(Gen g) {
+    Request.Builder b = builder(g);
+    if (g.chance(0.3)) {
+      for (String pointer : g.subset(DUTY_POINTERS, 1, 2)) {
+        b.violatedDuty(pointer, "not fulfilled in try " + g.seed());
+      }
+    }
+    return b.build();
+  }
+
+  private static Request.Builder builder(Gen g) {
+    String purpose = g.nullable(0.2, x -> x.pick("research", "marketing", "claims-settlement", ""));
+    Request.Builder b =
+        Request.builder()
+            .action(g.pick(ACTIONS))
+            .target(g.pick(TARGET, TARGET, "urn:test:other"))
+            .claim("role", g.subset(ROLES, 0, 2))
+            .purpose(purpose == null || purpose.isEmpty() ? null : purpose)
+            .region(g.nullable(0.2, x -> x.pick("DE", "FR", "US")))
+            .clock(Clock.fixed(Instant.parse(g.pick(TIMES)), ZoneOffset.UTC))
+            .useCount(g.between(0L, 7L))
+            .computation(g.nullable(0.15, PolicyGenerators::computation));
+    int hours = g.pick(-1, 0, 6, 12, 24, 48, 800);
+    return hours < 0 ? b : b.elapsed(Duration.ofHours(hours));
   }
 }

@@ -2,12 +2,11 @@ package io.sluice.audit.merkle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testing.Property;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * Round trips and mutations for random trees: generated proofs verify against the accumulator's
@@ -15,6 +14,18 @@ import net.jqwik.api.constraints.IntRange;
  * index or another tree head makes them fail.
  */
 class MerkleProofPropertyTest {
+
+  /** A log seed, a size, a seed for an index or second size, and a cache level. */
+  record Tree(long seed, int size, int otherSeed, int cacheLevel) {
+    static Property.Generator<Tree> of(int minSize, int maxSize, int maxCacheLevel) {
+      return g ->
+          new Tree(
+              g.anyLong(),
+              g.between(minSize, maxSize),
+              g.between(0, Integer.MAX_VALUE),
+              g.between(0, maxCacheLevel));
+    }
+  }
 
   /** A log of distinct, unpredictable leaf hashes. */
   private static List<byte[]> log(long seed, int size) {
@@ -43,9 +54,13 @@ class MerkleProofPropertyTest {
     return flipped;
   }
 
-  @Property(tries = 300)
-  void accumulatorRootsEqualMerkleTreeHash(
-      @ForAll long seed, @ForAll @IntRange(min = 0, max = 600) int size) {
+  @Test
+  void accumulatorRootsEqualMerkleTreeHash() {
+    Property.forAll(
+        300, Tree.of(0, 600, 0), t -> accumulatorRootsEqualMerkleTreeHash(t.seed(), t.size()));
+  }
+
+  private static void accumulatorRootsEqualMerkleTreeHash(long seed, int size) {
     List<byte[]> leaves = log(seed, size);
     List<byte[]> roots = rootsBySize(leaves);
     MerkleTree tree = new MerkleTree(LeafHashes.of(leaves), 3);
@@ -56,12 +71,18 @@ class MerkleProofPropertyTest {
     }
   }
 
-  @Property(tries = 300)
-  void inclusionProofsVerifyAndFollowTheRfc(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 1, max = 3000) int size,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int indexSeed,
-      @ForAll @IntRange(min = 0, max = 12) int cacheLevel) {
+  @Test
+  void inclusionProofsVerifyAndFollowTheRfc() {
+    Property.forAll(
+        300,
+        Tree.of(1, 3000, 12),
+        t ->
+            inclusionProofsVerifyAndFollowTheRfc(
+                t.seed(), t.size(), t.otherSeed(), t.cacheLevel()));
+  }
+
+  private static void inclusionProofsVerifyAndFollowTheRfc(
+      long seed, int size, int indexSeed, int cacheLevel) {
     List<byte[]> leaves = log(seed, size);
     int index = indexSeed % size;
     MerkleTree tree = new MerkleTree(LeafHashes.of(leaves), cacheLevel);
@@ -73,11 +94,15 @@ class MerkleProofPropertyTest {
         .isTrue();
   }
 
-  @Property(tries = 150)
-  void mutatedInclusionProofsFail(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 1, max = 300) int size,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int indexSeed) {
+  @Test
+  void mutatedInclusionProofsFail() {
+    Property.forAll(
+        150,
+        Tree.of(1, 300, 0),
+        t -> mutatedInclusionProofsFail(t.seed(), t.size(), t.otherSeed()));
+  }
+
+  private static void mutatedInclusionProofsFail(long seed, int size, int indexSeed) {
     List<byte[]> leaves = log(seed, 2 * size + 3);
     List<byte[]> roots = rootsBySize(leaves);
     int index = indexSeed % size;
@@ -130,12 +155,18 @@ class MerkleProofPropertyTest {
     assertThat(MerkleVerifier.verifyInclusion(index, size, leaf, longer, root)).isFalse();
   }
 
-  @Property(tries = 300)
-  void consistencyProofsVerifyAndFollowTheRfc(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 1, max = 3000) int size2,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int size1Seed,
-      @ForAll @IntRange(min = 0, max = 12) int cacheLevel) {
+  @Test
+  void consistencyProofsVerifyAndFollowTheRfc() {
+    Property.forAll(
+        300,
+        Tree.of(1, 3000, 12),
+        t ->
+            consistencyProofsVerifyAndFollowTheRfc(
+                t.seed(), t.size(), t.otherSeed(), t.cacheLevel()));
+  }
+
+  private static void consistencyProofsVerifyAndFollowTheRfc(
+      long seed, int size2, int size1Seed, int cacheLevel) {
     List<byte[]> leaves = log(seed, size2);
     int size1 = 1 + size1Seed % size2;
     MerkleTree tree = new MerkleTree(LeafHashes.of(leaves), cacheLevel);
@@ -147,11 +178,15 @@ class MerkleProofPropertyTest {
     assertThat(MerkleVerifier.verifyConsistency(size1, size2, root1, root2, proof)).isTrue();
   }
 
-  @Property(tries = 100)
-  void mutatedConsistencyProofsFail(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 1, max = 100) int size2,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int size1Seed) {
+  @Test
+  void mutatedConsistencyProofsFail() {
+    Property.forAll(
+        100,
+        Tree.of(1, 100, 0),
+        t -> mutatedConsistencyProofsFail(t.seed(), t.size(), t.otherSeed()));
+  }
+
+  private static void mutatedConsistencyProofsFail(long seed, int size2, int size1Seed) {
     int logSize = size2 + 20;
     List<byte[]> leaves = log(seed, logSize);
     List<byte[]> roots = rootsBySize(leaves);
@@ -207,11 +242,18 @@ class MerkleProofPropertyTest {
    * What a proof does not bind: the size alone. Against the root it was made for, a proof holds for
    * another size exactly when the path to the leaf has the same shape (length and sibling sides).
    */
-  @Property(tries = 100)
-  void inclusionProofHoldsForAnotherSizeOnlyWithTheSamePathShape(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 1, max = 100) int size,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int indexSeed) {
+  @Test
+  void inclusionProofHoldsForAnotherSizeOnlyWithTheSamePathShape() {
+    Property.forAll(
+        100,
+        Tree.of(1, 100, 0),
+        t ->
+            inclusionProofHoldsForAnotherSizeOnlyWithTheSamePathShape(
+                t.seed(), t.size(), t.otherSeed()));
+  }
+
+  private static void inclusionProofHoldsForAnotherSizeOnlyWithTheSamePathShape(
+      long seed, int size, int indexSeed) {
     List<byte[]> leaves = log(seed, 2 * size + 3);
     int index = indexSeed % size;
     byte[] root = RfcReference.mth(leaves.subList(0, size));

@@ -7,13 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.crypto.TestVectors;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.testing.Property;
+import io.sluice.testing.Property.Gen;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import org.bouncycastle.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -138,37 +140,48 @@ class X25519BlindingTest {
     assertThat(x25519(bob, alicePub)).isEqualTo(shared);
   }
 
+  /** An identifier and two session scalars. */
+  record Blinding(byte[] id, byte[] ka, byte[] kb) {
+    static Blinding of(Gen g) {
+      return new Blinding(bytes(g, g.between(0, 63)), bytes(g, 32), bytes(g, 32));
+    }
+
+    private static byte[] bytes(Gen g, int n) {
+      byte[] b = new byte[n];
+      g.random().nextBytes(b);
+      return b;
+    }
+
+    @Override
+    public String toString() {
+      HexFormat hex = HexFormat.of();
+      return "id=" + hex.formatHex(id) + " ka=" + hex.formatHex(ka) + " kb=" + hex.formatHex(kb);
+    }
+  }
+
   /**
    * Property: blinding commutes, for random identifiers and random session scalars, on the curve
-   * and on the twist alike. Written as a seeded loop (the seed is in every failure message), not
-   * with jqwik: see docs/crypto.md.
+   * and on the twist alike (a seeded property: the failure says how to replay it).
    */
   @Test
   void blindingCommutesForRandomIdentifiersOnCurveAndTwist() {
-    long seed = new SecureRandom().nextLong();
-    Random random = new Random(seed);
-    int onTwist = 0;
-    int trials = 300;
-    for (int i = 0; i < trials; i++) {
-      byte[] id = new byte[random.nextInt(64)];
-      random.nextBytes(id);
-      byte[] ka = new byte[32];
-      byte[] kb = new byte[32];
-      random.nextBytes(ka);
-      random.nextBytes(kb);
-      X25519Blinding a = X25519Blinding.withScalar(ka);
-      X25519Blinding b = X25519Blinding.withScalar(kb);
-      byte[] h = X25519Blinding.hashToU(DOMAIN, id);
-      byte[] ab = a.blind(b.blind(h));
-      byte[] ba = b.blind(a.blind(h));
-      assertThat(ab).as("seed %d, trial %d", seed, i).isEqualTo(ba);
-      assertThat(X25519Blinding.isCanonical(ab)).as("seed %d, trial %d", seed, i).isTrue();
-      if (onTwist(h)) {
-        onTwist++;
-      }
-    }
+    int[] onTwist = {0};
+    int tries =
+        Property.forAll(
+            300,
+            Blinding::of,
+            t -> {
+              X25519Blinding a = X25519Blinding.withScalar(t.ka());
+              X25519Blinding b = X25519Blinding.withScalar(t.kb());
+              byte[] h = X25519Blinding.hashToU(DOMAIN, t.id());
+              byte[] ab = a.blind(b.blind(h));
+              assertThat(ab).isEqualTo(b.blind(a.blind(h)));
+              assertThat(X25519Blinding.isCanonical(ab)).isTrue();
+              onTwist[0] += onTwist(h) ? 1 : 0;
+            });
     // About half of all u lie on the twist; both halves must have been exercised.
-    assertThat(onTwist).as("seed %d", seed).isBetween(trials / 4, 3 * trials / 4);
+    Property.assertCoverage("u on the twist", onTwist[0], tries, 25);
+    Property.assertCoverage("u on the curve", tries - onTwist[0], tries, 25);
   }
 
   /** u is on the twist iff u^3 + 486662 u^2 + u is not a square mod p. */

@@ -202,9 +202,9 @@ public final class Narrowing {
                     + " conflicts with the terms the acceptable terms accept for it"));
         return;
       }
-      Map<String, Party> functions = new LinkedHashMap<>(duty.functions());
-      for (EffectiveRule d : accepted) {
-        functions.putAll(d.functions());
+      Map<String, Party> functions = parties(duty, accepted, reasons);
+      if (functions == null) {
+        return;
       }
       duties.add(duty(duty, simplify(terms)).withFunctions(functions));
     }
@@ -225,6 +225,36 @@ public final class Narrowing {
             .withConstraints(constraintsOf(simplify(constraints)))
             .withDuties(duties);
     out.add(rule);
+  }
+
+  /**
+   * The party functions of an offered duty and the duties accepted for it, or null (with a reason)
+   * when they name different parties for one function: a duty informs one party, and informing
+   * another would keep neither side's duty.
+   */
+  private static Map<String, Party> parties(
+      EffectiveRule duty, List<EffectiveRule> accepted, List<Reason> reasons) {
+    Map<String, Party> functions = new LinkedHashMap<>(duty.functions());
+    for (EffectiveRule d : accepted) {
+      for (Map.Entry<String, Party> f : d.functions().entrySet()) {
+        Party named = functions.putIfAbsent(f.getKey(), f.getValue());
+        if (named != null && !named.equals(f.getValue())) {
+          reasons.add(
+              new Reason(
+                  duty.pointer(),
+                  "the duty "
+                      + Containment.describeDuty(duty)
+                      + " names "
+                      + f.getKey()
+                      + " "
+                      + named.uid()
+                      + ", the acceptable terms "
+                      + f.getValue().uid()));
+          return null;
+        }
+      }
+    }
+    return functions;
   }
 
   private static String conflictMessage(EffectiveRule op, EffectiveRule ap) {

@@ -121,6 +121,34 @@ public final class Request {
     return violatedDuties;
   }
 
+  /** Every field, for messages and test failures (not on the evaluation path). */
+  @Override
+  public String toString() {
+    return "Request{action="
+        + action
+        + ", target="
+        + target
+        + ", claims="
+        + new java.util.TreeMap<>(claims)
+        + ", purpose="
+        + purpose
+        + ", region="
+        + region
+        + ", time="
+        + clock.instant()
+        + ", useCount="
+        + useCount
+        + ", agreementStart="
+        + agreementStart
+        + ", elapsed="
+        + elapsed
+        + ", computation="
+        + computation
+        + (unknownFactsMayHold ? ", unknownFactsMayHold" : "")
+        + (violatedDuties.isEmpty() ? "" : ", violatedDuties=" + violatedDuties)
+        + "}";
+  }
+
   String[] claimArray(String claim) {
     String[] values = claimArrays.get(claim);
     return values == null ? NONE : values;

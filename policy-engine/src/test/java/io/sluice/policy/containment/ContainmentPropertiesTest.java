@@ -1,118 +1,181 @@
 package io.sluice.policy.containment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sluice.policy.AtomicConstraint;
 import io.sluice.policy.Policy;
 import io.sluice.policy.PolicyGenerators;
+import io.sluice.policy.Rule;
 import io.sluice.policy.eval.CompiledPolicy;
 import io.sluice.policy.eval.Decision;
 import io.sluice.policy.eval.Request;
+import io.sluice.testing.Property;
+import io.sluice.testing.Property.Gen;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.Tuple.Tuple2;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * Containment is sound over generated policies and requests. Requests report no violated duties
+ * here: a duty pointer names a duty of one document, and the offer's and the request's documents
+ * number their duties differently.
+ */
 class ContainmentPropertiesTest {
 
-  /** Pairs where the request is often, but not always, contained in the offer. */
-  @Provide
-  Arbitrary<Tuple2<Policy, Policy>> offerAndRequest() {
-    Arbitrary<Tuple2<Policy, Policy>> narrower =
-        PolicyGenerators.policy()
-            .flatMap(o -> PolicyGenerators.narrowerThan(o).map(q -> Tuple.of(o, q)));
-    Arbitrary<Tuple2<Policy, Policy>> independent =
-        Combinators.combine(PolicyGenerators.policy(), PolicyGenerators.policy()).as(Tuple::of);
-    Arbitrary<Tuple2<Policy, Policy>> swapped = narrower.map(t -> Tuple.of(t.get2(), t.get1()));
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, narrower), Tuple.of(2, independent), Tuple.of(2, swapped));
+  /** An offer, a requested (or acceptable) policy, and 60 requests to evaluate both on. */
+  record Case(Policy offer, Policy request, List<Request> requests) {}
+
+  /**
+   * Pairs where the request is often, but not always, contained in the offer: narrower (always
+   * contained), independent, swapped (rarely contained), and siblings that differ in one constraint
+   * (contained exactly when that constraint is implied).
+   */
+  static Case offerAndRequest(Gen g) {
+    Policy offer = PolicyGenerators.policy(g);
+    List<Request> requests = g.list(60, 60, PolicyGenerators::request);
+    return switch (g.weighted(3, 2, 2, 2)) {
+      case 0 -> new Case(offer, PolicyGenerators.narrowerThan(g, offer), requests);
+      case 1 -> new Case(offer, PolicyGenerators.policy(g), requests);
+      case 2 -> new Case(PolicyGenerators.narrowerThan(g, offer), offer, requests);
+      default -> new Case(offer, PolicyGenerators.sibling(g, offer), requests);
+    };
   }
 
-  @Provide
-  Arbitrary<List<Request>> requests() {
-    return PolicyGenerators.request().list().ofSize(60);
+  /** The containment check under test; a test double may weaken it. */
+  interface ContainmentCheck {
+    ContainmentResult contains(Policy offer, Policy request);
   }
 
-  @Property(tries = 400)
-  void containmentIsSound(
-      @ForAll("offerAndRequest") Tuple2<Policy, Policy> pair,
-      @ForAll("requests") List<Request> requests) {
-    Policy offer = pair.get1();
-    Policy request = pair.get2();
-    ContainmentResult result = Containment.contains(offer, request);
-    Statistics.collect(result.contained() ? "contained" : "not contained");
+  @Test
+  void containmentIsSound() {
+    soundness(Containment::contains, 2000);
+  }
+
+  /**
+   * The soundness property catches a weakened implication check: each mutant believes that the
+   * offer's constraints on one operand are always implied (as if {@code Knowledge.implies} said yes
+   * for that operand), which the property must notice as a request the offer denies. About one try
+   * in 250 exposes such a mutant (a sibling pair that differs on that operand, and a request that
+   * tells them apart); the run stops at the first, and 5000 tries make a miss vanishingly rare.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"purpose", "count", "sluice:keyColumns", "sluice:outputColumns", "dateTime"})
+  void soundnessFailsWhenTheImplicationCheckIsWeakened(String operand) {
+    assumeTrue(
+        Integer.getInteger(Property.TRIES, MUTANT_TRIES) >= 1000,
+        "a mutant needs up to "
+            + MUTANT_TRIES
+            + " tries to be caught; "
+            + Property.TRIES
+            + " is lower");
+    ContainmentCheck weakened =
+        (offer, request) -> Containment.contains(without(offer, operand), request);
+
+    assertThatThrownBy(() -> soundness(weakened, MUTANT_TRIES))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("contained, yet permitted by the request and denied by the offer");
+  }
+
+  static final int MUTANT_TRIES = 5000;
+
+  private static void soundness(ContainmentCheck check, int defaultTries) {
+    int[] contained = {0};
+    int tries =
+        Property.forAll(
+            defaultTries,
+            ContainmentPropertiesTest::offerAndRequest,
+            c -> {
+              ContainmentResult result = check.contains(c.offer(), c.request());
+              if (!result.contained()) {
+                assertThat(result.reasons()).isNotEmpty();
+                return;
+              }
+              contained[0]++;
+              CompiledPolicy offered = CompiledPolicy.compile(c.offer());
+              CompiledPolicy requested = CompiledPolicy.compile(c.request());
+              for (Request r : c.requests()) {
+                if (requested.evaluate(r).permitted()) {
+                  Decision allowed = offered.evaluate(r);
+                  assertThat(allowed.permitted())
+                      .as(
+                          "contained, yet permitted by the request and denied by the offer:%n"
+                              + "offer %s%nrequested policy %s%nrequest %s%nwhy %s",
+                          c.offer(), c.request(), r, allowed)
+                      .isTrue();
+                }
+              }
+            });
     // The property says little unless containment holds often enough.
-    Statistics.coverage(c -> c.check("contained").percentage(p -> p > 25));
-    if (!result.contained()) {
-      assertThat(result.reasons()).isNotEmpty();
-      return;
-    }
-    CompiledPolicy offered = CompiledPolicy.compile(offer);
-    CompiledPolicy requested = CompiledPolicy.compile(request);
-    int permitted = 0;
-    for (Request r : requests) {
-      Decision asked = requested.evaluate(r);
-      if (asked.permitted()) {
-        permitted++;
-        Decision allowed = offered.evaluate(r);
-        assertThat(allowed.permitted())
-            .as(
-                "contained, yet permitted by the request and denied by the offer:%n"
-                    + "offer %s%nrequest %s%nwhy %s",
-                offer, request, allowed)
-            .isTrue();
-      }
-    }
-    Statistics.label("requests permitted").collect(permitted > 0 ? "some" : "none");
+    Property.assertCoverage("contained", contained[0], tries, 25);
   }
 
-  @Property(tries = 200)
-  void addingConstraintsToAnOfferKeepsItContained(
-      @ForAll("narrowerPairs") Tuple2<Policy, Policy> pair) {
-    assertThat(Containment.contains(pair.get1(), pair.get2()).contained()).isTrue();
+  /** The offer without its permissions' top-level constraints on {@code operand}. */
+  private static Policy without(Policy offer, String operand) {
+    List<Rule> permissions =
+        offer.permissions().stream()
+            .map(
+                p ->
+                    p.withConstraints(
+                        p.constraints().stream()
+                            .filter(
+                                c ->
+                                    !(c instanceof AtomicConstraint a
+                                        && a.leftOperand().equals(operand)))
+                            .toList()))
+            .toList();
+    return offer.toBuilder().permissions(permissions).build();
   }
 
-  @Provide
-  Arbitrary<Tuple2<Policy, Policy>> narrowerPairs() {
-    return PolicyGenerators.policy()
-        .flatMap(o -> PolicyGenerators.narrowerThan(o).map(q -> Tuple.of(o, q)));
+  @Test
+  void addingConstraintsToAnOfferKeepsItContained() {
+    Property.forAll(
+        200,
+        g -> {
+          Policy offer = PolicyGenerators.policy(g);
+          return new Case(offer, PolicyGenerators.narrowerThan(g, offer), List.of());
+        },
+        c -> assertThat(Containment.contains(c.offer(), c.request()).contained()).isTrue());
   }
 
-  @Property(tries = 200)
-  void everyPolicyContainsItself(@ForAll("policies") Policy policy) {
-    assertThat(Containment.contains(policy, policy).contained()).isTrue();
+  @Test
+  void everyPolicyContainsItself() {
+    Property.forAll(
+        200,
+        PolicyGenerators::policy,
+        policy -> assertThat(Containment.contains(policy, policy).contained()).isTrue());
   }
 
-  @Provide
-  Arbitrary<Policy> policies() {
-    return PolicyGenerators.policy();
+  @Test
+  void narrowedPolicyIsContainedInBothAndPermitsOnlyWhatBothPermit() {
+    int[] narrowed = {0};
+    int tries =
+        Property.forAll(
+            1000,
+            ContainmentPropertiesTest::offerAndRequest,
+            c -> {
+              NarrowingResult result = Narrowing.narrow(c.offer(), c.request());
+              if (!result.narrowed()) {
+                assertThat(result.reasons()).isNotEmpty();
+                return;
+              }
+              narrowed[0]++;
+              Policy n = result.policy().orElseThrow();
+              assertThat(Containment.contains(c.offer(), n).contained()).isTrue();
+              assertThat(Containment.contains(c.request(), n).contained()).isTrue();
+              assertPermitsOnlyWhatBothPermit(n, c);
+            });
+    Property.assertCoverage("narrowed", narrowed[0], tries, 25);
   }
 
-  @Property(tries = 300)
-  void narrowedPolicyIsContainedInBothAndPermitsOnlyWhatBothPermit(
-      @ForAll("offerAndRequest") Tuple2<Policy, Policy> pair,
-      @ForAll("requests") List<Request> requests) {
-    Policy offer = pair.get1();
-    Policy acceptable = pair.get2();
-    NarrowingResult result = Narrowing.narrow(offer, acceptable);
-    Statistics.collect(result.narrowed() ? "narrowed" : "no agreement");
-    Statistics.coverage(c -> c.check("narrowed").percentage(p -> p > 25));
-    if (!result.narrowed()) {
-      assertThat(result.reasons()).isNotEmpty();
-      return;
-    }
-    Policy narrowed = result.policy().orElseThrow();
-    assertThat(Containment.contains(offer, narrowed).contained()).isTrue();
-    assertThat(Containment.contains(acceptable, narrowed).contained()).isTrue();
+  private static void assertPermitsOnlyWhatBothPermit(Policy narrowed, Case c) {
     CompiledPolicy n = CompiledPolicy.compile(narrowed);
-    CompiledPolicy o = CompiledPolicy.compile(offer);
-    CompiledPolicy a = CompiledPolicy.compile(acceptable);
-    for (Request r : requests) {
+    CompiledPolicy o = CompiledPolicy.compile(c.offer());
+    CompiledPolicy a = CompiledPolicy.compile(c.request());
+    for (Request r : c.requests()) {
       if (n.evaluate(r).permitted()) {
         assertThat(o.evaluate(r).permitted()).as("offer permits %s", narrowed).isTrue();
         assertThat(a.evaluate(r).permitted()).as("acceptable permits %s", narrowed).isTrue();

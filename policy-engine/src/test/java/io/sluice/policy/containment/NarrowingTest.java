@@ -132,6 +132,34 @@ class NarrowingTest {
   }
 
   @Test
+  void refusesAnInformDutyToAnotherParty() {
+    Policy offer =
+        PolicyCodec.parse(
+            "{\"@type\":\"Set\",\"permission\":[{\"action\":\"use\",\"duty\":[{"
+                + "\"action\":\"inform\",\"informedParty\":\"sluice://fund\"}]}]}");
+    String informing = "{\"action\":\"inform\",\"informedParty\":\"%s\"}";
+
+    assertThat(
+            Narrowing.narrow(offer, acceptable("", informing.formatted("sluice://other")))
+                .reasons())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.pointer()).isEqualTo("/permission/0/duty/0");
+              assertThat(r.message())
+                  .isEqualTo(
+                      "the duty inform (informedParty sluice://fund) names informedParty"
+                          + " sluice://fund, the acceptable terms sluice://other");
+            });
+    assertThat(
+            Narrowing.narrow(offer, acceptable("", informing.formatted("sluice://fund")))
+                .narrowed())
+        .isTrue();
+    assertThat(Narrowing.narrow(offer, acceptable("", "{\"action\":\"inform\"}")).narrowed())
+        .isTrue();
+  }
+
+  @Test
   void refusesConflictingDutyTerms() {
     String keepLong =
         "{\"action\":\"delete\",\"constraint\":[{\"leftOperand\":\"sluice:retention\","

@@ -27,6 +27,11 @@ final class ReferenceEvaluator {
   private ReferenceEvaluator() {}
 
   static boolean permits(Policy policy, Request r) {
+    return permits(policy, r, true);
+  }
+
+  /** {@code dutyStates}: whether the request's violated duties count (false: as if none). */
+  static boolean permits(Policy policy, Request r, boolean dutyStates) {
     EffectivePolicy e = policy.effective();
     Instant now = r.clock().instant();
     boolean prohibited =
@@ -34,8 +39,17 @@ final class ReferenceEvaluator {
             .anyMatch(p -> applies(p, r) && all(p.constraints(), r, now) != Truth.FALSE);
     boolean granted =
         e.permissions().stream()
-            .anyMatch(p -> applies(p, r) && all(p.constraints(), r, now) == Truth.TRUE);
+            .anyMatch(
+                p ->
+                    applies(p, r)
+                        && all(p.constraints(), r, now) == Truth.TRUE
+                        && !(dutyStates && violated(p, r)));
     return e.conflict() == ConflictStrategy.PERM ? granted : granted && !prohibited;
+  }
+
+  /** A permission's duty is violated when the request names its pointer. */
+  static boolean violated(EffectiveRule permission, Request r) {
+    return permission.duties().stream().anyMatch(d -> r.violatedDuties().containsKey(d.pointer()));
   }
 
   static boolean applies(EffectiveRule rule, Request r) {
