@@ -61,11 +61,21 @@ public final class PsiBenchmark {
     System.out.println("== curve rates (ops/s), measured now on " + cores + " cores");
     double x1 = x25519Rate(1);
     double xAll = x25519Rate(cores);
+    double h1 = hashToGroupRate(1);
+    double hAll = hashToGroupRate(cores);
+    double c1 = onCurveRate(1);
+    double cAll = onCurveRate(cores);
     double p1 = p256Rate(1);
     double pAll = p256Rate(cores);
     System.out.printf(
         "X25519 scalar multiplication      1 thread %,10.0f   %d threads %,10.0f%n",
         x1, cores, xAll);
+    System.out.printf(
+        "RFC 9380 hash to curve25519       1 thread %,10.0f   %d threads %,10.0f%n",
+        h1, cores, hAll);
+    System.out.printf(
+        "curve25519 point check            1 thread %,10.0f   %d threads %,10.0f%n",
+        c1, cores, cAll);
     System.out.printf(
         "P-256 hash-to-curve + multiply    1 thread %,10.0f   %d threads %,10.0f%n",
         p1, cores, pAll);
@@ -127,7 +137,10 @@ public final class PsiBenchmark {
         System.out.printf("== psi %,d x %,d (50%% overlap)%n", n, n);
         PsiSummary psi =
             run(insurer, agreementId, "psi", insurerPsi, keys, dir.resolve("psi-out.arrow"));
-        report(psi, 4.0 * n / xAll);
+        // Per distinct key of either side: hash to the group and blind it, check and blind the
+        // peer's blinded value of it.
+        double perKey = 2 / xAll + 1 / hAll + 1 / cAll;
+        report(psi, (psi.getInputKeys() + psi.getSenderKeys()) * perKey);
         printPeakHeap(space);
       }
       if (modes.contains("psi-label")) {
@@ -139,14 +152,18 @@ public final class PsiBenchmark {
                 .preparePsi(
                     PreparePsiRequest.newBuilder()
                         .setAgreementId(agreementId)
-                        .addAllKeys(keys)
                         .addPayloadColumns("settled_amount")
                         .addPayloadColumns("settlement_date")
                         .build());
         double prepSeconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(
-            "   ahead of time: sender table of %,d rows built in %.1f s (lower bound %.1f s: %,d evaluations / %,.0f per s; ratio %.2f)%n",
-            prepared.getRows(), prepSeconds, n / pAll, n, pAll, prepSeconds / (n / pAll));
+            "   ahead of time: sender table of %,d distinct keys built in %.1f s (lower bound %.1f s: %,d evaluations / %,.0f per s; ratio %.2f)%n",
+            prepared.getRows(),
+            prepSeconds,
+            prepared.getRows() / pAll,
+            prepared.getRows(),
+            pAll,
+            prepSeconds / (prepared.getRows() / pAll));
         PsiSummary label =
             run(
                 insurer,
@@ -155,10 +172,10 @@ public final class PsiBenchmark {
                 insurerLabel,
                 keys,
                 dir.resolve("label-out.csv"));
-        double online = 3.0 * m / pAll;
+        double online = 3.0 * label.getInputKeys() / pAll;
         report(label, online);
         double total = label.getElapsedMs() / 1000.0 + prepSeconds;
-        double bound = (n + 3.0 * m) / pAll;
+        double bound = (prepared.getRows() + 3.0 * label.getInputKeys()) / pAll;
         System.out.printf(
             "   with the table build: %.1f s for a lower bound of %.1f s ((n_sender + 3 n_receiver) / rate): ratio %.2f%n",
             total, bound, total / bound);
@@ -212,10 +229,12 @@ public final class PsiBenchmark {
   static void report(PsiSummary s, double lowerBoundSeconds) {
     double seconds = s.getElapsedMs() / 1000.0;
     System.out.printf(
-        "   %s: %.1f s, %,.0f receiver rows/s, %,d matched, %,d + %,d bytes on the wire; lower bound %.1f s -> ratio %.2f%n",
+        "   %s: %.1f s, %,.0f receiver rows/s (%,d distinct keys; provider %,d), %,d matched, %,d + %,d bytes on the wire; lower bound %.1f s -> ratio %.2f%n",
         s.getOutcome(),
         seconds,
         s.getInputRows() / seconds,
+        s.getInputKeys(),
+        s.getSenderKeys(),
         s.getMatchedRows(),
         s.getBytesSent(),
         s.getBytesReceived(),
@@ -313,8 +332,31 @@ public final class PsiBenchmark {
         threads,
         () -> {
           X25519Blinding b = X25519Blinding.newSession(new SecureRandom());
-          byte[] u = X25519Blinding.hashToU(new byte[] {1}, new byte[] {2});
+          byte[] u = X25519Blinding.hashToGroup(new byte[] {1}, new byte[] {2});
           return () -> b.blind(u);
+        });
+  }
+
+  /** RFC 9380 hashes to curve25519's prime-order subgroup per second (one per key and side). */
+  static double hashToGroupRate(int threads) throws Exception {
+    return rate(
+        threads,
+        () -> {
+          byte[] dst = "sluice-psi-v2-bench".getBytes(StandardCharsets.US_ASCII);
+          byte[] key = "X000000001|2026-01-01".getBytes(StandardCharsets.UTF_8);
+          return () -> X25519Blinding.hashToGroup(dst, key);
+        });
+  }
+
+  /**
+   * Checks that a received value is a canonical point of curve25519 (not its twist), per second.
+   */
+  static double onCurveRate(int threads) throws Exception {
+    return rate(
+        threads,
+        () -> {
+          byte[] u = X25519Blinding.hashToGroup(new byte[] {1}, new byte[] {3});
+          return () -> X25519Blinding.requireOnCurve(u);
         });
   }
 

@@ -57,5 +57,12 @@ public enum EventType {
    */
   RESULT_DELETED,
   /** The retention sweep failed as a whole (details: {@code error}, the error code's name). */
-  RESULT_SWEEP_FAILED
+  RESULT_SWEEP_FAILED,
+  /**
+   * The consumer's node notified the provider of a use, as an {@code inform} duty requires
+   * (details: use, outcome, deleteBy).
+   */
+  USE_NOTICE_SENT,
+  /** The provider's node recorded a consumer's notice of a use (details as for the sent one). */
+  USE_NOTICE_RECEIVED
 }

@@ -23,11 +23,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What both nodes check before the first batch of a computation moves: the agreement is FINALIZED
- * and not terminated, both signatures verify against certificates the authority issued and has not
- * revoked, it is valid now, it is for this dataset, its policy permits this computation (mode,
- * input rows, output columns, the consumer's claims and the agreed purpose), and a use is left —
- * counted atomically in the store, so two concurrent runs cannot both take the last use.
+ * What both nodes check, each on its own, before the first batch of a computation moves: the
+ * agreement is FINALIZED and not terminated, both signatures verify against certificates the
+ * authority issued and has not revoked, it is valid now, the caller is its consumer, its policy
+ * permits this computation (mode, key columns, input rows, output columns, minimum group size, the
+ * consumer's claims, the agreed purpose, and no violated duty), a PSI agreement binds its key
+ * columns and input size, every duty is one this node can carry out, and a use is left — counted
+ * atomically in the store, so two concurrent runs cannot both take the last use. Nothing is counted
+ * unless everything else holds.
  */
 public final class ComputeGuard {
   private final NegotiationStore store;
@@ -40,27 +43,98 @@ public final class ComputeGuard {
     this.clock = clock;
   }
 
-  /** What a permitted computation may rely on. */
+  /**
+   * What a permitted computation may rely on.
+   *
+   * @param minResultGroupSize the agreement's minimum group size k; 0 when it sets none
+   */
   public record Permit(
       Agreement agreement,
       long minResultGroupSize,
       long maxInputRows,
       long useNumber,
-      List<Obligation> duties) {}
+      List<Obligation> duties) {
 
-  /** The computation one side is about to run. */
+    /** The permit's duty with this action, if any (e.g. {@code delete}, {@code inform}). */
+    public java.util.Optional<Obligation> duty(String action) {
+      return duties.stream().filter(d -> d.action().equals(action)).findFirst();
+    }
+  }
+
+  /**
+   * The computation one side is about to run.
+   *
+   * @param inputRows for PSI, the distinct keys the consumer submits
+   * @param keyColumns for PSI, the provider's key columns (canonical {@code sluice:keyColumns}
+   *     text); null for other kinds
+   */
   public record Intent(
       String agreementId,
       String computation,
       long inputRows,
       Set<String> outputColumns,
+      String keyColumns,
       PeerIdentity consumer) {}
 
   /**
-   * Checks everything and counts one use; a refusal is a typed error ({@code AGREEMENT_NOT_USABLE},
-   * {@code POLICY_DENIED}, {@code USE_COUNT_EXHAUSTED}) whose message says why.
+   * A computation that passed every check but has not spent its use yet: the caller prepares what
+   * it can still fail on locally, then {@link #spend}s the use.
    */
-  public Permit admit(Intent intent) {
+  public static final class Judged {
+    private final NegotiationStore.StoredAgreement stored;
+    private final Agreement agreement;
+    private final PolicyTerms terms;
+    private final long minResultGroupSize;
+    private final List<Obligation> duties;
+
+    private Judged(
+        NegotiationStore.StoredAgreement stored,
+        Agreement agreement,
+        PolicyTerms terms,
+        long minResultGroupSize,
+        List<Obligation> duties) {
+      this.stored = stored;
+      this.agreement = agreement;
+      this.terms = terms;
+      this.minResultGroupSize = minResultGroupSize;
+      this.duties = duties;
+    }
+  }
+
+  /** {@link #judge} and {@link #spend} at once. */
+  public Permit admit(Intent intent, Duties duties) {
+    return spend(judge(intent, duties));
+  }
+
+  /**
+   * Counts one use of a judged computation.
+   *
+   * @throws SluiceException USE_COUNT_EXHAUSTED when none is left
+   */
+  public Permit spend(Judged judged) {
+    long maxUses = judged.terms.maxUseCount().orElse(-1);
+    long use = store.countUse(judged.stored.agreementId(), maxUses);
+    if (use < 0) {
+      throw new SluiceException(
+          ErrorCode.USE_COUNT_EXHAUSTED,
+          "agreement " + judged.stored.agreementId() + " has used all of its " + maxUses + " uses");
+    }
+    return new Permit(
+        judged.agreement,
+        judged.minResultGroupSize,
+        judged.terms.maxInputRows().orElse(Long.MAX_VALUE),
+        use,
+        judged.duties);
+  }
+
+  /**
+   * Checks everything except the use count; a refusal is a typed error ({@code
+   * AGREEMENT_NOT_USABLE}, {@code POLICY_DENIED}, {@code DUTY_NOT_POSSIBLE}) whose message says
+   * why.
+   *
+   * @param duties what this node can do about the agreement's duties, and their state
+   */
+  public Judged judge(Intent intent, Duties duties) {
     NegotiationStore.StoredAgreement stored =
         store
             .agreement(intent.agreementId())
@@ -101,22 +175,33 @@ public final class ComputeGuard {
     }
     Policy policy = PolicyCodec.parse(agreement.getPolicy().toString(StandardCharsets.UTF_8));
     PolicyTerms terms = PolicyTerms.of(policy);
-    // The computation applies the agreement's minimum group size (k); it declares that k.
-    long k = Math.max(1, terms.minResultGroupSize().orElse(1));
+    if (intent.computation().startsWith("psi")) {
+      requirePsiBindings(stored.agreementId(), terms);
+    }
+    // The computation applies the agreement's minimum group size (k, 0 when it sets none) and
+    // declares that k.
+    long k = terms.minResultGroupSize().orElse(0);
+    Computation computation =
+        Computation.of(intent.computation())
+            .withInputRows(intent.inputRows())
+            .withOutputColumns(intent.outputColumns())
+            .withMinGroupSize(k)
+            .withParties(2);
+    if (intent.keyColumns() != null) {
+      computation = computation.withKeyColumns(intent.keyColumns());
+    }
     Request.Builder request =
         Request.builder()
             .claims(intent.consumer().claims())
             .clock(Clock.fixed(now, ZoneOffset.UTC))
             .agreementStart(Instant.ofEpochMilli(agreement.getValidFromMs()))
             .useCount(stored.useCount())
-            .computation(
-                Computation.of(intent.computation())
-                    .withInputRows(intent.inputRows())
-                    .withOutputColumns(intent.outputColumns())
-                    .withMinGroupSize(k)
-                    .withParties(2));
+            .computation(computation);
     if (!agreement.getPurpose().isEmpty()) {
       request.purpose(agreement.getPurpose());
+    }
+    for (Duties.Violation v : duties.violated(stored.agreementId())) {
+      request.violatedDuty(v.dutyPointer(), v.reason());
     }
     Decision decision = CompiledPolicy.compile(policy).evaluate(request.build());
     if (!decision.permitted()) {
@@ -125,15 +210,35 @@ public final class ComputeGuard {
           "the agreement does not permit this computation: "
               + String.join("; ", decision.failures().stream().map(Object::toString).toList()));
     }
-    long maxUses = terms.maxUseCount().orElse(-1);
-    long use = store.countUse(stored.agreementId(), maxUses);
-    if (use < 0) {
-      throw new SluiceException(
-          ErrorCode.USE_COUNT_EXHAUSTED,
-          "agreement " + stored.agreementId() + " has used all of its " + maxUses + " uses");
+    for (Obligation duty : decision.duties()) {
+      java.util.Optional<String> why = duties.cannotCarryOut(duty);
+      if (why.isPresent()) {
+        throw new SluiceException(
+            ErrorCode.DUTY_NOT_POSSIBLE,
+            "the agreement's duty " + duty.describe() + " cannot be carried out: " + why.get());
+      }
     }
-    return new Permit(
-        agreement, k, terms.maxInputRows().orElse(Long.MAX_VALUE), use, decision.duties());
+    return new Judged(stored, agreement, terms, k, decision.duties());
+  }
+
+  /**
+   * A PSI agreement must name what shapes its disclosure: the key columns (else the consumer would
+   * choose which of the provider's columns to join on) and the input size (else nothing bounds how
+   * many identifiers one use may probe).
+   */
+  private static void requirePsiBindings(String agreementId, PolicyTerms terms) {
+    if (terms.keyColumns().isEmpty()) {
+      throw refuse(
+          "agreement "
+              + agreementId
+              + " does not bind its key columns (sluice:keyColumns); PSI needs them agreed");
+    }
+    if (terms.maxInputRows().isEmpty()) {
+      throw refuse(
+          "agreement "
+              + agreementId
+              + " does not bound the consumer's input (sluice:inputRows); PSI needs it agreed");
+    }
   }
 
   private static SluiceException refuse(String why) {

@@ -21,9 +21,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Writes a receiver's released result: its own columns for the matched rows (psi), plus the
- * revealed label columns, one row per match (psi-label), or the intersection size
- * (psi-cardinality). Reads the input again batch by batch, so memory holds one batch; the output
- * file appears only when everything was written ({@link ResultWriter} commits atomically).
+ * revealed label columns, one row per match (psi-label), or the intersection size with both sides'
+ * distinct key counts (psi-cardinality). Reads the input again batch by batch, so memory holds one
+ * batch; the output file appears only when everything was written ({@link ResultWriter} commits
+ * atomically).
  */
 public final class ResultAssembler {
   private ResultAssembler() {}
@@ -49,15 +50,15 @@ public final class ResultAssembler {
                 new Field(
                     "intersection_size", FieldType.notNullable(new ArrowType.Int(64, true)), null),
                 new Field(
-                    "receiver_rows", FieldType.notNullable(new ArrowType.Int(64, true)), null),
+                    "receiver_keys", FieldType.notNullable(new ArrowType.Int(64, true)), null),
                 new Field(
-                    "sender_rows", FieldType.notNullable(new ArrowType.Int(64, true)), null)));
+                    "sender_keys", FieldType.notNullable(new ArrowType.Int(64, true)), null)));
     try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
         ResultWriter writer = ResultWriter.open(output, schema, allocator)) {
       root.allocateNew();
       ((BigIntVector) root.getVector(0)).setSafe(0, result.intersectionSize().orElse(0));
-      ((BigIntVector) root.getVector(1)).setSafe(0, result.receiverRows());
-      ((BigIntVector) root.getVector(2)).setSafe(0, result.senderRows());
+      ((BigIntVector) root.getVector(1)).setSafe(0, result.input().distinctKeys());
+      ((BigIntVector) root.getVector(2)).setSafe(0, result.senderKeys());
       root.setRowCount(1);
       writer.write(root);
       writer.commit();

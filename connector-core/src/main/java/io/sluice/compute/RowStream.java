@@ -4,7 +4,6 @@ import io.sluice.data.BatchReader;
 import io.sluice.data.DatasetSource;
 import io.sluice.data.KeyExtractor;
 import io.sluice.psi.LabelRow;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -17,13 +16,15 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Streams a dataset's rows as PSI inputs — encoded join keys, or labelled rows (key and encoded
- * payload) — one Arrow batch at a time, so memory holds one batch whatever the dataset's size. Owns
- * its reader: close it.
+ * payload) — one Arrow batch at a time, so memory holds one batch whatever the dataset's size. A
+ * row whose key has a null or blank part ({@link KeyExtractor#isMissing}) comes out with a {@code
+ * null} key: PSI skips and counts it. Owns its reader: close it.
  */
 public final class RowStream<T> implements Iterator<T>, AutoCloseable {
   private final BatchReader reader;
   private final Function<VectorSchemaRoot, List<T>> extract;
-  private final ArrayDeque<T> pending = new ArrayDeque<>();
+  private List<T> pending = List.of();
+  private int next;
   private long rows;
   private boolean exhausted;
 
@@ -32,7 +33,7 @@ public final class RowStream<T> implements Iterator<T>, AutoCloseable {
     this.extract = extract;
   }
 
-  /** The encoded keys of every row, in row order. */
+  /** The encoded keys of every row, in row order ({@code null} where the key is missing). */
   public static RowStream<byte[]> keys(
       DatasetSource source, BufferAllocator allocator, int batchRows, KeyExtractor keys) {
     List<String> columns = keys.columns().stream().map(KeyExtractor.KeyColumn::name).toList();
@@ -41,7 +42,7 @@ public final class RowStream<T> implements Iterator<T>, AutoCloseable {
         reader,
         batch -> {
           List<byte[]> out = new ArrayList<>(batch.getRowCount());
-          keys.forEachKey(batch, (row, key, length) -> out.add(Arrays.copyOf(key, length)));
+          keys.forEachKey(batch, (row, key, length) -> out.add(present(key, length)));
           return out;
         });
   }
@@ -64,21 +65,26 @@ public final class RowStream<T> implements Iterator<T>, AutoCloseable {
           keys.forEachKey(
               batch,
               (row, key, length) ->
-                  out.add(new LabelRow(Arrays.copyOf(key, length), codec.encode(batch, row))));
+                  out.add(new LabelRow(present(key, length), codec.encode(batch, row))));
           return out;
         });
   }
 
+  private static byte[] present(byte[] key, int length) {
+    return KeyExtractor.isMissing(key, length) ? null : Arrays.copyOf(key, length);
+  }
+
   @Override
   public boolean hasNext() {
-    while (pending.isEmpty() && !exhausted) {
+    while (next == pending.size() && !exhausted) {
       if (reader.loadNextBatch()) {
-        pending.addAll(extract.apply(reader.root()));
+        pending = extract.apply(reader.root());
+        next = 0;
       } else {
         exhausted = true;
       }
     }
-    return !pending.isEmpty();
+    return next < pending.size();
   }
 
   @Override
@@ -87,7 +93,7 @@ public final class RowStream<T> implements Iterator<T>, AutoCloseable {
       throw new NoSuchElementException();
     }
     rows++;
-    return pending.poll();
+    return pending.get(next++);
   }
 
   /** Rows handed out so far. */

@@ -13,20 +13,36 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * The labelled-PSI tables a sender has built ahead of time, one per agreement, key epoch, dataset
- * version and column choice, each with the OPRF key of its epoch. Building a table is the expensive
- * part (one OPRF evaluation per sender row), so one build serves every session of its epoch (see
- * docs/psi.md for what that reuse reveals). The key never leaves memory: a restarted node builds a
- * fresh table with a fresh key. Concurrent requests for the same table wait for one build.
+ * The labelled-PSI tables a sender has built ahead of time, one per agreement, key epoch, key
+ * columns, dataset content (its SHA-256, so an edited cell means a new table) and revealed columns,
+ * each with the OPRF key of its epoch. Building a table is the expensive part (one OPRF evaluation
+ * per sender row), so one build serves every session of its epoch (see docs/psi.md for what that
+ * reuse reveals). The key never leaves memory: a restarted node builds a fresh table with a fresh
+ * key. Concurrent requests for the same table wait for one build.
  */
 public final class SenderTables {
-  /** What a table is for; equal keys share a table. */
+  /**
+   * What a table is for; equal keys share a table.
+   *
+   * @param keyColumns the agreement's key columns (canonical text)
+   * @param contentDigest SHA-256 of the dataset's content when the table was requested
+   */
   public record Key(
       String agreementId,
       String epoch,
-      Object datasetVersion,
-      List<String> keyColumns,
-      List<String> payloadColumns) {}
+      String keyColumns,
+      String contentDigest,
+      List<String> payloadColumns) {
+
+    /** Whether a table for this key makes {@code older} useless: another epoch, or old content. */
+    boolean supersedes(Key older) {
+      if (!older.agreementId.equals(agreementId) || older.equals(this)) {
+        return false;
+      }
+      return !older.epoch.equals(epoch)
+          || (older.keyColumns.equals(keyColumns) && older.payloadColumns.equals(payloadColumns));
+    }
+  }
 
   /** A built table with its key and payload codec. */
   public record Prepared(
@@ -47,11 +63,8 @@ public final class SenderTables {
       future = tables.get(key);
       if (future == null || future.isCompletedExceptionally()) {
         future = new CompletableFuture<>();
-        // a newer epoch of the same agreement replaces the older ones
-        tables
-            .keySet()
-            .removeIf(
-                k -> k.agreementId().equals(key.agreementId()) && !k.epoch().equals(key.epoch()));
+        // a newer epoch of the same agreement, or newer content, replaces the older tables
+        tables.keySet().removeIf(key::supersedes);
         tables.put(key, future);
         while (tables.size() > capacity) {
           tables.remove(tables.keySet().iterator().next());

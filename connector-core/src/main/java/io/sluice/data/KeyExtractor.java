@@ -116,6 +116,30 @@ public final class KeyExtractor {
     return columns;
   }
 
+  /**
+   * Whether an encoded key has a part that is null, or blank (empty once its text is canonical:
+   * white space only, or an empty binary value). Such a key identifies nobody, so PSI skips the row
+   * instead of letting all rows without an id match each other.
+   */
+  public static boolean isMissing(byte[] key, int length) {
+    int at = 0;
+    while (at < length) {
+      if (key[at] == NULL) {
+        return true;
+      }
+      int len =
+          ((key[at + 1] & 0xff) << 24)
+              | ((key[at + 2] & 0xff) << 16)
+              | ((key[at + 3] & 0xff) << 8)
+              | (key[at + 4] & 0xff);
+      if (len == 0) {
+        return true;
+      }
+      at += 5 + len;
+    }
+    return false;
+  }
+
   /** Calls {@code consumer} with the key of every row of {@code batch}, in row order. */
   public void forEachKey(VectorSchemaRoot batch, KeyConsumer consumer) {
     Encoder[] encoders = bind(batch);

@@ -23,6 +23,8 @@ public enum ErrorCode {
    * that does not parse, a file name the audit log cannot record), so the computation is refused.
    */
   DELETE_DUTY_UNFULFILLABLE(204, ErrorCategory.POLICY_DENIED),
+  /** The agreement carries a duty this node cannot carry out for the request at hand. */
+  DUTY_NOT_POSSIBLE(205, ErrorCategory.POLICY_DENIED),
   // 3xx: protocol
   PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
   MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),

@@ -15,15 +15,17 @@ import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * The receiver of ECDH-PSI over X25519 ({@code psi} and {@code psi-cardinality}). With a fresh
- * secret scalar a it sends H(x)^a for each of its rows, gets back (H(x)^a)^b as truncated tags (in
- * row order for {@code psi}, shuffled for {@code psi-cardinality}), receives the sender's H(y)^b,
- * raises them to a, and compares tags. Learns: for {@code psi} which of its rows match, for {@code
- * psi-cardinality} only how many distinct keys match; in both, the sender's row count. Semi-honest
- * security under the gap Diffie-Hellman assumption on Curve25519 and its twist, with H a random
- * oracle.
+ * secret scalar a it sends H(x)^a for each of its <em>distinct</em> keys (H: RFC 9380 hash to the
+ * prime-order subgroup of curve25519), gets back (H(x)^a)^b as truncated tags (in order for {@code
+ * psi}, shuffled for {@code psi-cardinality}), receives the sender's H(y)^b for its distinct keys
+ * in a random order, raises them to a, and compares tags. Learns: for {@code psi} which of its rows
+ * match, for {@code psi-cardinality} only how many distinct keys match; in both, the number of the
+ * sender's distinct keys. Semi-honest security under the gap Diffie-Hellman assumption on
+ * Curve25519's prime-order subgroup, with H a random oracle.
  *
- * <p>Memory: the index of its own tags, about 26 bytes per receiver row, plus a few batches in
- * flight. Everything from the sender is streamed.
+ * <p>Memory: the distinct keys ({@link DistinctKeys}), the index of their tags (about 26 bytes per
+ * distinct key), a bit per distinct key, plus a few batches in flight. Everything from the sender
+ * is streamed.
  */
 public final class EcdhPsiReceiver extends Party {
 
@@ -47,116 +49,121 @@ public final class EcdhPsiReceiver extends Party {
   /**
    * Runs the session to its end.
    *
-   * @param rowCount the number of keys {@code keys} yields (announced to the sender first)
-   * @param keys the encoded join key of each row, in row order
+   * @param rowCount the number of rows {@code keys} yields
+   * @param keys the encoded join key of each row, in row order; {@code null} for a row without one
    */
   public PsiReceiverResult run(long rowCount, Iterator<byte[]> keys) {
-    return drive("receiver", allocator -> runSession(allocator, rowCount, keys));
+    return run(DistinctKeys.collect(rowCount, keys, true));
   }
 
-  private PsiReceiverResult runSession(
-      BufferAllocator allocator, long rowCount, Iterator<byte[]> keys) {
-    if (rowCount < 0 || rowCount > config.maxReceiverRows()) {
-      throw new SluiceException(
-          ErrorCode.INPUT_LIMIT_EXCEEDED,
-          "the receiver's "
-              + rowCount
-              + " rows exceed the agreement's limit of "
-              + config.maxReceiverRows());
+  /** Runs the session on keys collected beforehand (with their rows mapped). */
+  public PsiReceiverResult run(DistinctKeys keys) {
+    if (!keys.mapsRows()) {
+      throw new IllegalArgumentException("the receiver needs its rows mapped to keys");
     }
+    return drive("receiver", allocator -> runSession(allocator, keys));
+  }
+
+  private PsiReceiverResult runSession(BufferAllocator allocator, DistinctKeys keys) {
+    requireWithinLimit(keys);
     try (X25519Blinding a = X25519Blinding.newSession(random)) {
-      io.send(FrameType.HELLO, Handshake.of(config, rowCount).encode());
+      io.send(FrameType.HELLO, Handshake.of(config, keys.size()).encode());
       Handshake peer = Handshake.decode(io.receive(FrameType.HELLO).payload());
       peer.checkAgainst(config, false);
-      long senderRows = peer.rowCount();
+      long senderKeys = peer.rowCount();
 
-      TagIndex index = new TagIndex((int) rowCount);
+      TagIndex index = new TagIndex(keys.size());
       if (config.mode() == PsiMode.PSI) {
-        sendAndCollectInOrder(allocator, a, rowCount, keys, index);
+        sendAndCollectInOrder(allocator, a, keys, index);
       } else {
-        sendAll(allocator, a, rowCount, keys);
-        collectShuffled(allocator, rowCount, index);
+        sendAll(allocator, a, keys);
+        collectShuffled(allocator, keys.size(), index);
       }
-      BitSet matched = config.mode() == PsiMode.PSI ? new BitSet((int) rowCount) : null;
-      long distinct = matchSenderSet(allocator, a, senderRows, index, matched);
+      BitSet matchedKeys = config.mode() == PsiMode.PSI ? new BitSet(keys.size()) : null;
+      long distinct = matchSenderSet(allocator, a, senderKeys, index, matchedKeys);
 
+      PsiInput input = PsiInput.of(keys);
       if (distinct < config.minResultGroupSize()) {
         io.send(
             FrameType.RESULT,
             Control.result(PsiOutcome.WITHHELD, "withheld: below minimum group size"));
-        return PsiReceiverResult.withheld(config.mode(), rowCount, senderRows);
+        return PsiReceiverResult.withheld(config.mode(), input, senderKeys);
       }
       io.send(FrameType.RESULT, Control.result(PsiOutcome.RELEASED, ""));
-      int[] rows = matched == null ? new int[0] : matched.stream().toArray();
+      int[] rows = matchedKeys == null ? new int[0] : matchedRows(keys, matchedKeys);
       return new PsiReceiverResult(
           PsiOutcome.RELEASED,
           config.mode(),
-          rowCount,
-          senderRows,
+          input,
+          senderKeys,
           OptionalLong.of(distinct),
           rows,
           List.of());
     }
   }
 
-  /** H(x)^a for a batch of keys, packed 32 bytes each, computed on the executor. */
-  private CompletableFuture<byte[]> blindAsync(X25519Blinding a, List<byte[]> batch) {
-    byte[] domain = config.x25519Domain();
-    byte[] out = new byte[batch.size() * X25519Blinding.LENGTH];
-    return Parallel.forRanges(
-        executor,
-        batch.size(),
-        Parallel.X25519_CHUNK,
-        (from, to) -> {
-          for (int i = from; i < to; i++) {
-            byte[] b = a.hashAndBlind(domain, batch.get(i));
-            System.arraycopy(b, 0, out, i * X25519Blinding.LENGTH, X25519Blinding.LENGTH);
-          }
-        },
-        () -> out);
+  private void requireWithinLimit(DistinctKeys keys) {
+    if (keys.size() > config.maxReceiverRows()) {
+      throw new SluiceException(
+          ErrorCode.INPUT_LIMIT_EXCEEDED,
+          "the receiver's "
+              + keys.size()
+              + " distinct keys exceed the agreement's limit of "
+              + config.maxReceiverRows());
+    }
+  }
+
+  /** The input rows whose key matched, ascending. */
+  static int[] matchedRows(DistinctKeys keys, BitSet matchedKeys) {
+    int count = 0;
+    for (int r = 0; r < keys.rows(); r++) {
+      int k = keys.keyOfRow(r);
+      if (k >= 0 && matchedKeys.get(k)) {
+        count++;
+      }
+    }
+    int[] rows = new int[count];
+    int n = 0;
+    for (int r = 0; r < keys.rows(); r++) {
+      int k = keys.keyOfRow(r);
+      if (k >= 0 && matchedKeys.get(k)) {
+        rows[n++] = r;
+      }
+    }
+    return rows;
+  }
+
+  private Ahead<byte[]> blinded(X25519Blinding a, DistinctKeys keys) {
+    byte[] dst = config.x25519Dst();
+    return new Ahead<>(
+        keys.size(),
+        config.batchSize(),
+        (from, rows) -> X25519Work.hashAndBlind(executor, a, dst, i -> keys.key(from + i), rows));
   }
 
   /** psi: blinded batches out, in-order tag batches back, at most maxInFlight unanswered. */
   private void sendAndCollectInOrder(
-      BufferAllocator allocator,
-      X25519Blinding a,
-      long rowCount,
-      Iterator<byte[]> keys,
-      TagIndex index) {
-    int batchSize = config.batchSize();
+      BufferAllocator allocator, X25519Blinding a, DistinctKeys keys, TagIndex index) {
+    Ahead<byte[]> batches = blinded(a, keys);
     ArrayDeque<Integer> inFlight = new ArrayDeque<>();
-    long read = 0;
     long sent = 0;
     long received = 0;
-    CompletableFuture<byte[]> next = null;
-    int nextRows = 0;
-    if (read < rowCount) {
-      nextRows = (int) Math.min(batchSize, rowCount - read);
-      next = blindAsync(a, nextKeys(keys, nextRows));
-      read += nextRows;
-    }
-    while (next != null || !inFlight.isEmpty()) {
-      if (next != null && inFlight.size() < config.maxInFlightBatches()) {
-        byte[] packed = Parallel.join(next);
-        int rows = nextRows;
-        progress.update(PsiProgress.Stage.BLINDED, sent + rows);
-        next = null;
-        if (read < rowCount) {
-          nextRows = (int) Math.min(batchSize, rowCount - read);
-          next = blindAsync(a, nextKeys(keys, nextRows));
-          read += nextRows;
-        }
+    while (batches.hasNext() || !inFlight.isEmpty()) {
+      if (batches.hasNext() && inFlight.size() < config.maxInFlightBatches()) {
+        Ahead.Batch<byte[]> b = batches.next();
+        progress.update(PsiProgress.Stage.BLINDED, sent + b.rows());
         io.send(
             FrameType.BLINDED,
-            ArrowFrames.writeElements(allocator, packed, rows, X25519Blinding.LENGTH));
-        inFlight.addLast(rows);
-        sent += rows;
+            ArrowFrames.writeElements(allocator, b.value(), b.rows(), X25519Work.LENGTH));
+        inFlight.addLast(b.rows());
+        sent += b.rows();
         progress.update(PsiProgress.Stage.SENT, sent);
         continue;
       }
       Frame f = io.receive(FrameType.REPLY);
       byte[] tags =
-          ArrowFrames.readElements(allocator, f.payload(), PsiConfig.TAG_LENGTH, batchSize);
+          ArrowFrames.readElements(
+              allocator, f.payload(), PsiConfig.TAG_LENGTH, config.batchSize());
       int expected = inFlight.removeFirst();
       if (tags.length != expected * PsiConfig.TAG_LENGTH) {
         throw violation("a reply batch does not answer its blinded batch row for row");
@@ -167,52 +174,35 @@ public final class EcdhPsiReceiver extends Party {
       received += expected;
       progress.update(PsiProgress.Stage.RECEIVED, received);
     }
-    checkExhausted(keys);
-    io.send(FrameType.END, Control.end(FrameType.BLINDED, rowCount));
-    expectEnd(io.receive(FrameType.END), FrameType.REPLY, rowCount);
+    io.send(FrameType.END, Control.end(FrameType.BLINDED, keys.size()));
+    expectEnd(io.receive(FrameType.END), FrameType.REPLY, keys.size());
   }
 
   /** psi-cardinality: every blinded batch out (the sender must see all before it shuffles). */
-  private void sendAll(
-      BufferAllocator allocator, X25519Blinding a, long rowCount, Iterator<byte[]> keys) {
-    long read = 0;
-    CompletableFuture<byte[]> next = null;
-    int nextRows = 0;
-    if (rowCount > 0) {
-      nextRows = (int) Math.min(config.batchSize(), rowCount);
-      next = blindAsync(a, nextKeys(keys, nextRows));
-      read = nextRows;
-    }
+  private void sendAll(BufferAllocator allocator, X25519Blinding a, DistinctKeys keys) {
+    Ahead<byte[]> batches = blinded(a, keys);
     long sent = 0;
-    while (next != null) {
-      byte[] packed = Parallel.join(next);
-      int rows = nextRows;
-      next = null;
-      if (read < rowCount) {
-        nextRows = (int) Math.min(config.batchSize(), rowCount - read);
-        next = blindAsync(a, nextKeys(keys, nextRows));
-        read += nextRows;
-      }
-      progress.update(PsiProgress.Stage.BLINDED, sent + rows);
+    while (batches.hasNext()) {
+      Ahead.Batch<byte[]> b = batches.next();
+      progress.update(PsiProgress.Stage.BLINDED, sent + b.rows());
       io.send(
           FrameType.BLINDED,
-          ArrowFrames.writeElements(allocator, packed, rows, X25519Blinding.LENGTH));
-      sent += rows;
+          ArrowFrames.writeElements(allocator, b.value(), b.rows(), X25519Work.LENGTH));
+      sent += b.rows();
       progress.update(PsiProgress.Stage.SENT, sent);
     }
-    checkExhausted(keys);
-    io.send(FrameType.END, Control.end(FrameType.BLINDED, rowCount));
+    io.send(FrameType.END, Control.end(FrameType.BLINDED, keys.size()));
   }
 
   /** psi-cardinality: the shuffled tags of our doubly blinded keys. */
-  private void collectShuffled(BufferAllocator allocator, long rowCount, TagIndex index) {
+  private void collectShuffled(BufferAllocator allocator, long count, TagIndex index) {
     long received = 0;
     while (true) {
       Frame f = io.receive(FrameType.REPLY, FrameType.END);
       if (f.type() == FrameType.END) {
-        expectEnd(f, FrameType.REPLY, rowCount);
-        if (received != rowCount) {
-          throw violation("fewer replies than blinded rows");
+        expectEnd(f, FrameType.REPLY, count);
+        if (received != count) {
+          throw violation("fewer replies than blinded keys");
         }
         return;
       }
@@ -220,8 +210,8 @@ public final class EcdhPsiReceiver extends Party {
           ArrowFrames.readElements(
               allocator, f.payload(), PsiConfig.TAG_LENGTH, config.batchSize());
       int rows = tags.length / PsiConfig.TAG_LENGTH;
-      if (received + rows > rowCount) {
-        throw violation("more replies than blinded rows");
+      if (received + rows > count) {
+        throw violation("more replies than blinded keys");
       }
       for (int i = 0; i < rows; i++) {
         index.add(tags, i * PsiConfig.TAG_LENGTH);
@@ -233,12 +223,12 @@ public final class EcdhPsiReceiver extends Party {
 
   /**
    * Streams the sender's H(y)^b, raises each to a and looks the tag up; returns the number of
-   * distinct matched keys and marks matched rows in {@code matched} (psi only).
+   * distinct matched keys and marks matched keys in {@code matched} (psi only).
    */
   private long matchSenderSet(
       BufferAllocator allocator,
       X25519Blinding a,
-      long senderRows,
+      long senderKeys,
       TagIndex index,
       BitSet matched) {
     long received = 0;
@@ -249,14 +239,13 @@ public final class EcdhPsiReceiver extends Party {
       CompletableFuture<byte[]> current = null;
       if (f.type() == FrameType.SENDER_SET) {
         byte[] elements =
-            ArrowFrames.readElements(
-                allocator, f.payload(), X25519Blinding.LENGTH, config.batchSize());
-        int rows = elements.length / X25519Blinding.LENGTH;
-        if (received + rows > senderRows) {
-          throw violation("the sender sent more rows than it announced");
+            ArrowFrames.readElements(allocator, f.payload(), X25519Work.LENGTH, config.batchSize());
+        int rows = elements.length / X25519Work.LENGTH;
+        if (received + rows > senderKeys) {
+          throw violation("the sender sent more keys than it announced");
         }
         received += rows;
-        current = tagsAsync(a, elements, rows);
+        current = X25519Work.blindToTags(executor, a, elements);
       }
       if (pending != null) {
         distinct += match(Parallel.join(pending), index, matched);
@@ -265,32 +254,13 @@ public final class EcdhPsiReceiver extends Party {
       pending = current;
       progress.update(PsiProgress.Stage.RECEIVED, received);
       if (f.type() == FrameType.END) {
-        expectEnd(f, FrameType.SENDER_SET, senderRows);
-        if (received != senderRows) {
-          throw violation("the sender sent fewer rows than it announced");
+        expectEnd(f, FrameType.SENDER_SET, senderKeys);
+        if (received != senderKeys) {
+          throw violation("the sender sent fewer keys than it announced");
         }
         return distinct;
       }
     }
-  }
-
-  /** Checks each received H(y)^b (canonical, not low order) and returns tags of (H(y)^b)^a. */
-  private CompletableFuture<byte[]> tagsAsync(X25519Blinding a, byte[] elements, int rows) {
-    byte[] tags = new byte[rows * PsiConfig.TAG_LENGTH];
-    return Parallel.forRanges(
-        executor,
-        rows,
-        Parallel.X25519_CHUNK,
-        (from, to) -> {
-          byte[] e = new byte[X25519Blinding.LENGTH];
-          for (int i = from; i < to; i++) {
-            System.arraycopy(elements, i * X25519Blinding.LENGTH, e, 0, X25519Blinding.LENGTH);
-            X25519Blinding.requireCanonical(e);
-            byte[] d = a.blind(e);
-            System.arraycopy(d, 0, tags, i * PsiConfig.TAG_LENGTH, PsiConfig.TAG_LENGTH);
-          }
-        },
-        () -> tags);
   }
 
   private static long match(byte[] tags, TagIndex index, BitSet matched) {

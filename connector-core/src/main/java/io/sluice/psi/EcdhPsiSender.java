@@ -4,26 +4,29 @@ import io.sluice.crypto.x25519.X25519Blinding;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * The sender of ECDH-PSI over X25519 ({@code psi} and {@code psi-cardinality}). With a fresh secret
  * scalar b it raises each received H(x)^a to b and answers with the first {@value
- * PsiConfig#TAG_LENGTH} bytes (the receiver only compares them, so the rest would be surplus), in
- * order for {@code psi} and, for {@code psi-cardinality}, after collecting all of them, in a
- * uniformly random order over the whole set; then it streams H(y)^b for its own rows. It learns the
- * receiver's row count and whether the result was released, nothing else.
+ * PsiConfig#TAG_LENGTH} bytes (the receiver only compares them), in order for {@code psi} and, for
+ * {@code psi-cardinality}, after collecting all of them, in a uniformly random order over the whole
+ * set; then it streams H(y)^b for its own <em>distinct</em> keys under a fresh uniformly random
+ * permutation, so the receiver learns neither the order of the sender's dataset nor how often a key
+ * occurs in it. It learns the number of the receiver's distinct keys and whether the result was
+ * released, nothing else.
  *
- * <p>Every received element is checked: exactly 32 bytes, canonical, and not of low order (the
- * blinded result must not be zero); one bad element aborts the session with {@code INVALID_POINT}.
+ * <p>Every received element is checked: exactly 32 bytes, canonical, on curve25519 (not the twist)
+ * and not of low order; one bad element aborts the session with {@code INVALID_POINT}. In {@code
+ * psi-cardinality} a receiver that submits one key twice (equal blinded values) is refused with
+ * {@code PROTOCOL_VIOLATION}: duplicates would let it count how often each of its keys matched.
  *
- * <p>Memory: streaming for {@code psi}; for {@code psi-cardinality} the receiver's whole set of
- * tags, 12 bytes per receiver row (bounded by the agreement's inputRows, checked in the handshake
- * before any batch arrives).
+ * <p>Memory: the distinct keys and a permutation of them (4 bytes per key); for {@code
+ * psi-cardinality} also the receiver's tags, 12 bytes per receiver key (bounded by the count
+ * admitted before the session, checked in the handshake before any batch arrives).
  */
 public final class EcdhPsiSender extends Party {
 
@@ -43,183 +46,115 @@ public final class EcdhPsiSender extends Party {
   /**
    * Runs the session to its end.
    *
-   * @param rowCount the number of keys {@code keys} yields (announced to the receiver)
-   * @param keys the encoded join key of each row
+   * @param rowCount the number of rows {@code keys} yields
+   * @param rows the encoded join key of each row; {@code null} for a row without one
    */
-  public PsiSenderResult run(long rowCount, Iterator<byte[]> keys) {
-    return drive("sender", allocator -> runSession(allocator, rowCount, keys));
+  public PsiSenderResult run(long rowCount, Iterator<byte[]> rows) {
+    return drive("sender", allocator -> runSession(allocator, rowCount, rows));
   }
 
   private PsiSenderResult runSession(
-      BufferAllocator allocator, long rowCount, Iterator<byte[]> keys) {
+      BufferAllocator allocator, long rowCount, Iterator<byte[]> rows) {
     Handshake peer = Handshake.decode(io.receive(FrameType.HELLO).payload());
     peer.checkAgainst(config, true);
-    if (rowCount < 0 || rowCount > config.maxSenderRows()) {
+    DistinctKeys keys = DistinctKeys.collect(rowCount, rows, false);
+    if (keys.size() > config.maxSenderRows()) {
       throw new SluiceException(
-          ErrorCode.INPUT_LIMIT_EXCEEDED, "the sender's rows exceed the configured limit");
+          ErrorCode.INPUT_LIMIT_EXCEEDED, "the sender's keys exceed the configured limit");
     }
-    long receiverRows = peer.rowCount();
-    io.send(FrameType.HELLO, Handshake.of(config, rowCount).encode());
+    long receiverKeys = peer.rowCount();
+    io.send(FrameType.HELLO, Handshake.of(config, keys.size()).encode());
     try (X25519Blinding b = X25519Blinding.newSession(random)) {
       if (config.mode() == PsiMode.PSI) {
-        answerInOrder(allocator, b, receiverRows);
+        answerInOrder(allocator, b, receiverKeys);
       } else {
-        answerShuffled(allocator, b, receiverRows);
+        answerShuffled(allocator, b, receiverKeys);
       }
-      sendOwnSet(allocator, b, rowCount, keys);
+      sendOwnSet(allocator, b, keys);
     }
     Control.Result result = Control.decodeResult(io.receive(FrameType.RESULT).payload());
-    return new PsiSenderResult(result.outcome(), receiverRows, rowCount);
+    return new PsiSenderResult(result.outcome(), receiverKeys, PsiInput.of(keys));
   }
 
-  /** Tags of (H(x)^a)^b for one received batch; validates every element. */
-  private byte[] blindBatch(X25519Blinding b, byte[] elements) {
-    int rows = elements.length / X25519Blinding.LENGTH;
-    byte[] tags = new byte[rows * PsiConfig.TAG_LENGTH];
-    Parallel.join(
-        Parallel.forRanges(
-            executor,
-            rows,
-            Parallel.X25519_CHUNK,
-            (from, to) -> {
-              byte[] e = new byte[X25519Blinding.LENGTH];
-              for (int i = from; i < to; i++) {
-                System.arraycopy(elements, i * X25519Blinding.LENGTH, e, 0, X25519Blinding.LENGTH);
-                X25519Blinding.requireCanonical(e);
-                byte[] d = b.blind(e);
-                System.arraycopy(d, 0, tags, i * PsiConfig.TAG_LENGTH, PsiConfig.TAG_LENGTH);
-              }
-            }));
-    return tags;
-  }
-
-  private byte[] receiveBlinded(
-      BufferAllocator allocator, Frame f, long received, long receiverRows) {
+  private byte[] receiveBlinded(Frame f, BufferAllocator allocator, long received, long expected) {
     byte[] elements =
-        ArrowFrames.readElements(allocator, f.payload(), X25519Blinding.LENGTH, config.batchSize());
-    if (received + elements.length / X25519Blinding.LENGTH > receiverRows) {
-      throw violation("the receiver sent more rows than it announced");
+        ArrowFrames.readElements(allocator, f.payload(), X25519Work.LENGTH, config.batchSize());
+    if (received + elements.length / X25519Work.LENGTH > expected) {
+      throw violation("the receiver sent more keys than it announced");
     }
     return elements;
   }
 
-  private void answerInOrder(BufferAllocator allocator, X25519Blinding b, long receiverRows) {
-    long received = 0;
-    while (true) {
-      Frame f = io.receive(FrameType.BLINDED, FrameType.END);
-      if (f.type() == FrameType.END) {
-        expectEnd(f, FrameType.BLINDED, receiverRows);
-        if (received != receiverRows) {
-          throw violation("the receiver sent fewer rows than it announced");
-        }
-        io.send(FrameType.END, Control.end(FrameType.REPLY, receiverRows));
-        return;
+  /** Receives the next BLINDED batch, or null at the receiver's END (checked against its count). */
+  private byte[] nextBlinded(BufferAllocator allocator, long received, long expected) {
+    Frame f = io.receive(FrameType.BLINDED, FrameType.END);
+    if (f.type() == FrameType.END) {
+      expectEnd(f, FrameType.BLINDED, expected);
+      if (received != expected) {
+        throw violation("the receiver sent fewer keys than it announced");
       }
-      byte[] elements = receiveBlinded(allocator, f, received, receiverRows);
-      int rows = elements.length / X25519Blinding.LENGTH;
-      byte[] tags = blindBatch(b, elements);
+      return null;
+    }
+    return receiveBlinded(f, allocator, received, expected);
+  }
+
+  private void answerInOrder(BufferAllocator allocator, X25519Blinding b, long receiverKeys) {
+    long received = 0;
+    for (byte[] e; (e = nextBlinded(allocator, received, receiverKeys)) != null; ) {
+      int rows = e.length / X25519Work.LENGTH;
+      byte[] tags = Parallel.join(X25519Work.blindToTags(executor, b, e));
       received += rows;
       progress.update(PsiProgress.Stage.RECEIVED, received);
       io.send(
           FrameType.REPLY, ArrowFrames.writeElements(allocator, tags, rows, PsiConfig.TAG_LENGTH));
       progress.update(PsiProgress.Stage.SENT, received);
     }
+    io.send(FrameType.END, Control.end(FrameType.REPLY, receiverKeys));
   }
 
-  private void answerShuffled(BufferAllocator allocator, X25519Blinding b, long receiverRows) {
+  private void answerShuffled(BufferAllocator allocator, X25519Blinding b, long receiverKeys) {
     int tag = PsiConfig.TAG_LENGTH;
-    if (receiverRows > (Integer.MAX_VALUE - 8) / tag) {
-      throw new SluiceException(
-          ErrorCode.RESOURCE_EXHAUSTED,
-          "psi-cardinality holds at most " + (Integer.MAX_VALUE - 8) / tag + " receiver rows");
-    }
-    byte[] all = new byte[(int) receiverRows * tag];
+    // receiverKeys <= maxReceiverRows <= MAX_ROWS (checked in the handshake): the array fits.
+    byte[] all = new byte[Math.multiplyExact((int) receiverKeys, tag)];
     long received = 0;
-    while (true) {
-      Frame f = io.receive(FrameType.BLINDED, FrameType.END);
-      if (f.type() == FrameType.END) {
-        expectEnd(f, FrameType.BLINDED, receiverRows);
-        if (received != receiverRows) {
-          throw violation("the receiver sent fewer rows than it announced");
-        }
-        break;
-      }
-      byte[] elements = receiveBlinded(allocator, f, received, receiverRows);
-      byte[] tags = blindBatch(b, elements);
+    for (byte[] e; (e = nextBlinded(allocator, received, receiverKeys)) != null; ) {
+      byte[] tags = Parallel.join(X25519Work.blindToTags(executor, b, e));
       System.arraycopy(tags, 0, all, (int) (received * tag), tags.length);
       received += tags.length / tag;
       progress.update(PsiProgress.Stage.RECEIVED, received);
     }
-    shuffle(all, (int) receiverRows, tag);
-    int n = (int) receiverRows;
+    int n = (int) receiverKeys;
+    Tags.requireDistinct(all, n);
+    Tags.shuffle(all, n, random);
     for (int from = 0; from < n; from += config.batchSize()) {
       int rows = Math.min(config.batchSize(), n - from);
-      byte[] part = new byte[rows * tag];
-      System.arraycopy(all, from * tag, part, 0, part.length);
+      byte[] part = Arrays.copyOfRange(all, from * tag, (from + rows) * tag);
       io.send(FrameType.REPLY, ArrowFrames.writeElements(allocator, part, rows, tag));
       progress.update(PsiProgress.Stage.SENT, from + rows);
     }
-    io.send(FrameType.END, Control.end(FrameType.REPLY, receiverRows));
+    io.send(FrameType.END, Control.end(FrameType.REPLY, receiverKeys));
   }
 
-  /** Fisher-Yates over fixed-width records, with the session's SecureRandom. */
-  private void shuffle(byte[] records, int n, int width) {
-    byte[] tmp = new byte[width];
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      if (j != i) {
-        System.arraycopy(records, i * width, tmp, 0, width);
-        System.arraycopy(records, j * width, records, i * width, width);
-        System.arraycopy(tmp, 0, records, j * width, width);
-      }
-    }
-  }
-
-  private CompletableFuture<byte[]> hashAndBlindAsync(X25519Blinding b, List<byte[]> batch) {
-    byte[] domain = config.x25519Domain();
-    byte[] out = new byte[batch.size() * X25519Blinding.LENGTH];
-    return Parallel.forRanges(
-        executor,
-        batch.size(),
-        Parallel.X25519_CHUNK,
-        (from, to) -> {
-          for (int i = from; i < to; i++) {
-            byte[] e = b.hashAndBlind(domain, batch.get(i));
-            System.arraycopy(e, 0, out, i * X25519Blinding.LENGTH, X25519Blinding.LENGTH);
-          }
-        },
-        () -> out);
-  }
-
-  /** H(y)^b of our own rows, one batch computed ahead while the previous one is sent. */
-  private void sendOwnSet(
-      BufferAllocator allocator, X25519Blinding b, long rowCount, Iterator<byte[]> keys) {
-    long read = 0;
+  /** H(y)^b of our distinct keys in a fresh random order, one batch computed ahead. */
+  private void sendOwnSet(BufferAllocator allocator, X25519Blinding b, DistinctKeys keys) {
+    int[] order = Tags.permutation(keys.size(), random);
+    byte[] dst = config.x25519Dst();
+    Ahead<byte[]> batches =
+        new Ahead<>(
+            keys.size(),
+            config.batchSize(),
+            (from, rows) ->
+                X25519Work.hashAndBlind(executor, b, dst, i -> keys.key(order[from + i]), rows));
     long sent = 0;
-    CompletableFuture<byte[]> next = null;
-    int nextRows = 0;
-    if (rowCount > 0) {
-      nextRows = (int) Math.min(config.batchSize(), rowCount);
-      next = hashAndBlindAsync(b, nextKeys(keys, nextRows));
-      read = nextRows;
-    }
-    while (next != null) {
-      byte[] packed = Parallel.join(next);
-      int rows = nextRows;
-      next = null;
-      if (read < rowCount) {
-        nextRows = (int) Math.min(config.batchSize(), rowCount - read);
-        next = hashAndBlindAsync(b, nextKeys(keys, nextRows));
-        read += nextRows;
-      }
-      progress.update(PsiProgress.Stage.BLINDED, sent + rows);
+    while (batches.hasNext()) {
+      Ahead.Batch<byte[]> batch = batches.next();
+      progress.update(PsiProgress.Stage.BLINDED, sent + batch.rows());
       io.send(
           FrameType.SENDER_SET,
-          ArrowFrames.writeElements(allocator, packed, rows, X25519Blinding.LENGTH));
-      sent += rows;
+          ArrowFrames.writeElements(allocator, batch.value(), batch.rows(), X25519Work.LENGTH));
+      sent += batch.rows();
       progress.update(PsiProgress.Stage.SENT, sent);
     }
-    checkExhausted(keys);
-    io.send(FrameType.END, Control.end(FrameType.SENDER_SET, rowCount));
+    io.send(FrameType.END, Control.end(FrameType.SENDER_SET, keys.size()));
   }
 }

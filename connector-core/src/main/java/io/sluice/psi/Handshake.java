@@ -14,11 +14,14 @@ import java.nio.charset.StandardCharsets;
  * row count; the other side checks them before any data moves. Encoding (big-endian):
  *
  * <pre>
- *   version u8 (1) | mode u8 | tag length u8 | batch size u32 | row count u64
+ *   version u8 (2) | mode u8 | tag length u8 | batch size u32 | row count u64
  *   | agreement id (u8 length, UTF-8) | session id (u8 length, UTF-8) | key epoch (u8 length, UTF-8)
+ *   | key binding (32 bytes: {@link PsiConfig#keyBinding()})
  * </pre>
  *
- * Decoding is strict: no trailing bytes, valid UTF-8, lengths within {@link PsiConfig} limits.
+ * The row count is the number of <em>distinct</em> keys the party will send (rows without a key and
+ * repeated keys are not announced, so neither is visible to the peer). Decoding is strict: no
+ * trailing bytes, valid UTF-8, lengths within {@link PsiConfig} limits.
  */
 record Handshake(
     PsiMode mode,
@@ -27,9 +30,11 @@ record Handshake(
     long rowCount,
     String agreementId,
     String sessionId,
-    String keyEpoch) {
+    String keyEpoch,
+    byte[] keyBinding) {
 
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
+  private static final int BINDING_LENGTH = 32;
 
   static Handshake of(PsiConfig config, long rowCount) {
     return new Handshake(
@@ -39,7 +44,8 @@ record Handshake(
         rowCount,
         config.agreementId(),
         config.sessionId(),
-        config.keyEpoch());
+        config.keyEpoch(),
+        config.keyBinding());
   }
 
   byte[] encode() {
@@ -51,6 +57,7 @@ record Handshake(
     writeString(out, agreementId);
     writeString(out, sessionId);
     writeString(out, keyEpoch);
+    out.writeBytes(keyBinding);
     return out.toByteArray();
   }
 
@@ -68,13 +75,16 @@ record Handshake(
       String agreementId = readString(in);
       String sessionId = readString(in);
       String keyEpoch = readString(in);
+      byte[] keyBinding = new byte[BINDING_LENGTH];
+      in.get(keyBinding);
       if (in.hasRemaining()) {
         throw malformed("trailing bytes after the PSI handshake");
       }
       if (rowCount < 0) {
         throw malformed("negative row count in the PSI handshake");
       }
-      return new Handshake(mode, tagLength, batchSize, rowCount, agreementId, sessionId, keyEpoch);
+      return new Handshake(
+          mode, tagLength, batchSize, rowCount, agreementId, sessionId, keyEpoch, keyBinding);
     } catch (BufferUnderflowException e) {
       throw malformed("truncated PSI handshake");
     }
@@ -93,6 +103,7 @@ record Handshake(
     mismatch(!agreementId.equals(config.agreementId()), "agreement id");
     mismatch(!sessionId.equals(config.sessionId()), "session id");
     mismatch(!keyEpoch.equals(config.keyEpoch()), "key epoch");
+    mismatch(!java.security.MessageDigest.isEqual(keyBinding, config.keyBinding()), "key columns");
     long limit = peerIsReceiver ? config.maxReceiverRows() : config.maxSenderRows();
     if (rowCount > limit) {
       throw new SluiceException(
@@ -101,9 +112,28 @@ record Handshake(
               + (peerIsReceiver ? "receiver" : "sender")
               + " set of "
               + rowCount
-              + " rows exceeds the limit of "
+              + " distinct keys exceeds the limit of "
               + limit);
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Handshake h
+        && h.mode == mode
+        && h.tagLength == tagLength
+        && h.batchSize == batchSize
+        && h.rowCount == rowCount
+        && h.agreementId.equals(agreementId)
+        && h.sessionId.equals(sessionId)
+        && h.keyEpoch.equals(keyEpoch)
+        && java.util.Arrays.equals(h.keyBinding, keyBinding);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(mode, batchSize, rowCount, agreementId, sessionId, keyEpoch)
+        ^ java.util.Arrays.hashCode(keyBinding);
   }
 
   private static void mismatch(boolean differs, String what) {

@@ -13,13 +13,14 @@ import java.util.Arrays;
  * What psi-label derives from an OPRF output F = F(k, key) of the table's key epoch:
  *
  * <ul>
- *   <li>match tag: {@code HKDF-SHA256(ikm = F, salt = none, info = "sluice/psi-label/tag/v1" || len
- *       || agreement id || len || epoch)}, {@value PsiConfig#TAG_LENGTH} bytes;
- *   <li>payload key: the same with info {@code "sluice/psi-label/key/v1" || ...}, 32 bytes, for
+ *   <li>match tag: {@code HKDF-SHA256(ikm = F, salt = none, info = "sluice/psi-label/tag/v2" || len
+ *       || agreement id || len || epoch || len || key binding)}, {@value PsiConfig#TAG_LENGTH}
+ *       bytes, where the key binding ({@link PsiConfig#keyBinding()}, in hex) names the agreement's
+ *       key columns;
+ *   <li>payload key: the same with info {@code "sluice/psi-label/key/v2" || ...}, 32 bytes, for
  *       AES-256-GCM (Tink {@link AesGcmJce}: random 12-byte nonce, 16-byte tag, output {@code nonce
  *       || ciphertext || tag});
- *   <li>associated data: {@code "sluice/psi-label/ad/v1" || len || agreement id || len || epoch ||
- *       u64 table position}.
+ *   <li>associated data: {@code "sluice/psi-label/ad/v2" || ... || u64 table position}.
  * </ul>
  *
  * Different info strings make tag and key independent (a tag reveals nothing about the key). The
@@ -36,7 +37,8 @@ final class LabelCrypto {
   /** AES-GCM expansion: nonce + tag. */
   static final int SEAL_OVERHEAD = 12 + 16;
 
-  static final int MAX_CIPHERTEXT_BYTES = MAX_PAYLOAD_BYTES + SEAL_OVERHEAD;
+  /** Largest sealed table entry (all payloads of one key, padded). */
+  static final int MAX_CIPHERTEXT_BYTES = LabelEntry.MAX_ENTRY_BYTES + SEAL_OVERHEAD;
 
   private static final String HMAC = "HMACSHA256";
   private static final int KEY_LENGTH = 32;
@@ -45,10 +47,14 @@ final class LabelCrypto {
   private final byte[] keyInfo;
   private final byte[] adPrefix;
 
-  LabelCrypto(String agreementId, String keyEpoch) {
-    this.tagInfo = Handshake.lengthPrefixed("sluice/psi-label/tag/v1", agreementId, keyEpoch);
-    this.keyInfo = Handshake.lengthPrefixed("sluice/psi-label/key/v1", agreementId, keyEpoch);
-    this.adPrefix = Handshake.lengthPrefixed("sluice/psi-label/ad/v1", agreementId, keyEpoch);
+  LabelCrypto(String agreementId, String keyEpoch, byte[] keyBinding) {
+    String binding = java.util.HexFormat.of().formatHex(keyBinding);
+    this.tagInfo =
+        Handshake.lengthPrefixed("sluice/psi-label/tag/v2", agreementId, keyEpoch, binding);
+    this.keyInfo =
+        Handshake.lengthPrefixed("sluice/psi-label/key/v2", agreementId, keyEpoch, binding);
+    this.adPrefix =
+        Handshake.lengthPrefixed("sluice/psi-label/ad/v2", agreementId, keyEpoch, binding);
   }
 
   /** The match tag of an OPRF output, written to {@code out[off..off+12)}. */
@@ -58,9 +64,9 @@ final class LabelCrypto {
   }
 
   byte[] seal(byte[] oprfOutput, byte[] payload, long position) {
-    if (payload.length > MAX_PAYLOAD_BYTES) {
+    if (payload.length > LabelEntry.MAX_ENTRY_BYTES) {
       throw new SluiceException(
-          ErrorCode.INVALID_ARGUMENT, "psi-label payload longer than " + MAX_PAYLOAD_BYTES);
+          ErrorCode.INVALID_ARGUMENT, "psi-label entry longer than " + LabelEntry.MAX_ENTRY_BYTES);
     }
     byte[] key = hkdf(oprfOutput, keyInfo, KEY_LENGTH);
     try {

@@ -2,7 +2,8 @@ package io.sluice.psi;
 
 /**
  * One row of a psi-label result: a receiver row and the payload of one sender row with the same
- * key. A receiver row matching k sender rows (duplicate sender keys) appears k times.
+ * key. A receiver row whose key k sender rows share appears k times, once per payload, in the
+ * sender's order of those rows.
  */
 public record LabelMatch(int receiverRow, byte[] payload) {
   @Override

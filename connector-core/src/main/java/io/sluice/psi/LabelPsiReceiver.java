@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.OptionalLong;
@@ -18,22 +17,24 @@ import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * The receiver of labelled PSI ({@code psi-label}) over the RFC 9497 OPRF P256-SHA256. It blinds
- * HashToGroup(x) for each of its rows with a fresh random scalar, the sender evaluates with its
- * epoch key, and the receiver finalizes to F(k, x) for its own rows only; from F it derives the
- * match tag and payload key ({@link LabelCrypto}). It then receives the sender's whole table (every
- * tag is needed to know what matches), keeps the sealed payloads whose tag matches one of its rows,
- * and, if the number of distinct matched keys reaches the minimum group size, opens them. The
- * others are never opened (nor could be: their keys derive from F of keys it does not hold).
+ * HashToGroup(x) for each of its <em>distinct</em> keys with a fresh random scalar, the sender
+ * evaluates with its epoch key, and the receiver finalizes to F(k, x) for its own keys only; from F
+ * it derives the match tag and entry key ({@link LabelCrypto}). It then receives the sender's whole
+ * table (every tag is needed to know what matches), keeps the sealed entries whose tag matches one
+ * of its keys, and, if the number of distinct matched keys reaches the minimum group size, opens
+ * them and joins each entry's payloads to every row with that key. The others are never opened (nor
+ * could be: their keys derive from F of keys it does not hold).
  *
- * <p>Learns: the matched rows, their payloads (one per matching sender row), the sender's row
- * count. Memory: per receiver row 32 bytes of F plus about 26 bytes of tag index; the table is
- * streamed and only matched sealed payloads are kept.
+ * <p>Learns: the matched rows, the payloads of every sender row with their key, the number of the
+ * sender's distinct keys, and the table's padded entry length. Memory: per distinct key 32 bytes of
+ * F plus about 26 bytes of tag index (and {@link DistinctKeys}); the table is streamed and only
+ * matched sealed entries are kept.
  */
 public final class LabelPsiReceiver extends Party {
   private static final int F_LENGTH = 32;
 
   /**
-   * F(x) is kept in chunks of 2^20 rows (32 MiB): one array per batch would be a humongous object
+   * F(x) is kept in chunks of 2^20 keys (32 MiB): one array per batch would be a humongous object
    * of just over 1 MiB that costs two 1 MiB G1 regions, doubling its footprint.
    */
   private static final int F_CHUNK_BITS = 20;
@@ -56,65 +57,111 @@ public final class LabelPsiReceiver extends Party {
   /**
    * Runs the session to its end.
    *
-   * @param rowCount the number of keys {@code keys} yields (announced to the sender first)
-   * @param keys the encoded join key of each row (at most 65535 bytes each), in row order
+   * @param rowCount the number of rows {@code keys} yields
+   * @param keys the encoded join key of each row (at most 65535 bytes each), in row order; {@code
+   *     null} for a row without one
    */
   public PsiReceiverResult run(long rowCount, Iterator<byte[]> keys) {
-    return drive("receiver", allocator -> runSession(allocator, rowCount, keys));
+    return run(DistinctKeys.collect(rowCount, keys, true));
+  }
+
+  /** Runs the session on keys collected beforehand (with their rows mapped). */
+  public PsiReceiverResult run(DistinctKeys keys) {
+    if (!keys.mapsRows()) {
+      throw new IllegalArgumentException("the receiver needs its rows mapped to keys");
+    }
+    return drive("receiver", allocator -> runSession(allocator, keys));
   }
 
   private record Pending(List<OprfClient.Blinded> blinded, byte[] elements) {}
 
   private record Match(long position, byte[] ciphertext, int head) {}
 
-  private PsiReceiverResult runSession(
-      BufferAllocator allocator, long rowCount, Iterator<byte[]> keys) {
-    if (rowCount < 0 || rowCount > config.maxReceiverRows()) {
+  private PsiReceiverResult runSession(BufferAllocator allocator, DistinctKeys keys) {
+    int n = keys.size();
+    if (n > config.maxReceiverRows()) {
       throw new SluiceException(
           ErrorCode.INPUT_LIMIT_EXCEEDED,
           "the receiver's "
-              + rowCount
-              + " rows exceed the agreement's limit of "
+              + n
+              + " distinct keys exceed the agreement's limit of "
               + config.maxReceiverRows());
     }
-    LabelCrypto crypto = new LabelCrypto(config.agreementId(), config.keyEpoch());
+    LabelCrypto crypto =
+        new LabelCrypto(config.agreementId(), config.keyEpoch(), config.keyBinding());
     OprfClient client = new OprfClient(OprfSuite.P256_SHA256, random);
-    io.send(FrameType.HELLO, Handshake.of(config, rowCount).encode());
+    io.send(FrameType.HELLO, Handshake.of(config, n).encode());
     Handshake peer = Handshake.decode(io.receive(FrameType.HELLO).payload());
     peer.checkAgainst(config, false);
-    long senderRows = peer.rowCount();
+    long senderKeys = peer.rowCount();
 
-    TagIndex index = new TagIndex((int) rowCount);
-    byte[][] outputs = new byte[(int) ((rowCount + (1 << F_CHUNK_BITS) - 1) >>> F_CHUNK_BITS)][];
+    TagIndex index = new TagIndex(n);
+    byte[][] outputs = new byte[(n + (1 << F_CHUNK_BITS) - 1) >>> F_CHUNK_BITS][];
     for (int c = 0; c < outputs.length; c++) {
-      long rows = Math.min(1L << F_CHUNK_BITS, rowCount - ((long) c << F_CHUNK_BITS));
+      long rows = Math.min(1L << F_CHUNK_BITS, n - ((long) c << F_CHUNK_BITS));
       outputs[c] = new byte[(int) rows * F_LENGTH];
     }
-    query(allocator, client, crypto, rowCount, keys, index, outputs);
-
-    // The table: every tag, keeping sealed payloads that match.
+    query(allocator, client, crypto, keys, index, outputs);
     List<Match> matches = new ArrayList<>();
+    long distinct = receiveTable(allocator, senderKeys, index, matches);
+
+    PsiInput input = PsiInput.of(keys);
+    if (distinct < config.minResultGroupSize()) {
+      matches.clear();
+      io.send(
+          FrameType.RESULT,
+          Control.result(PsiOutcome.WITHHELD, "withheld: below minimum group size"));
+      return PsiReceiverResult.withheld(PsiMode.LABEL, input, senderKeys);
+    }
+    List<LabelMatch> labels = join(keys, open(crypto, matches, outputs, n));
+    BitSet rows = new BitSet();
+    labels.forEach(m -> rows.set(m.receiverRow()));
+    io.send(FrameType.RESULT, Control.result(PsiOutcome.RELEASED, ""));
+    return new PsiReceiverResult(
+        PsiOutcome.RELEASED,
+        PsiMode.LABEL,
+        input,
+        senderKeys,
+        OptionalLong.of(distinct),
+        rows.stream().toArray(),
+        labels);
+  }
+
+  /**
+   * The table: every tag, keeping the sealed entries that match; returns the number of distinct
+   * matched keys. Every entry must have the same length (the sender pads them so that their sizes
+   * reveal nothing).
+   */
+  private long receiveTable(
+      BufferAllocator allocator, long senderKeys, TagIndex index, List<Match> matches) {
     long position = 0;
     long distinct = 0;
+    int entryLength = -1;
     while (true) {
       Frame f = io.receive(FrameType.SENDER_SET, FrameType.END);
       if (f.type() == FrameType.END) {
-        expectEnd(f, FrameType.SENDER_SET, senderRows);
-        if (position != senderRows) {
+        expectEnd(f, FrameType.SENDER_SET, senderKeys);
+        if (position != senderKeys) {
           throw violation("the sender's table is shorter than it announced");
         }
-        break;
+        return distinct;
       }
       ArrowFrames.TableBatch batch =
           ArrowFrames.readTable(
               allocator, f.payload(), config.batchSize(), LabelCrypto.MAX_CIPHERTEXT_BYTES);
-      if (position + batch.rows() > senderRows) {
+      if (position + batch.rows() > senderKeys) {
         throw violation("the sender's table is longer than it announced");
       }
       for (int i = 0; i < batch.rows(); i++) {
+        byte[] ct = batch.ciphertexts()[i];
+        if (entryLength < 0) {
+          entryLength = ct.length;
+        } else if (ct.length != entryLength) {
+          throw violation("the sender's table entries are not padded to one length");
+        }
         int head = index.find(batch.tags(), i * PsiConfig.TAG_LENGTH);
         if (head >= 0) {
-          matches.add(new Match(position + i, batch.ciphertexts()[i], head));
+          matches.add(new Match(position + i, ct, head));
           if (index.markHit(head)) {
             distinct++;
           }
@@ -124,62 +171,30 @@ public final class LabelPsiReceiver extends Party {
       progress.update(PsiProgress.Stage.RECEIVED, position);
       progress.update(PsiProgress.Stage.MATCHED, distinct);
     }
-
-    if (distinct < config.minResultGroupSize()) {
-      matches.clear();
-      io.send(
-          FrameType.RESULT,
-          Control.result(PsiOutcome.WITHHELD, "withheld: below minimum group size"));
-      return PsiReceiverResult.withheld(PsiMode.LABEL, rowCount, senderRows);
-    }
-    List<LabelMatch> labels = open(crypto, matches, outputs, index);
-    BitSet rows = new BitSet();
-    labels.forEach(m -> rows.set(m.receiverRow()));
-    io.send(FrameType.RESULT, Control.result(PsiOutcome.RELEASED, ""));
-    return new PsiReceiverResult(
-        PsiOutcome.RELEASED,
-        PsiMode.LABEL,
-        rowCount,
-        senderRows,
-        OptionalLong.of(distinct),
-        rows.stream().toArray(),
-        labels);
   }
 
   /**
-   * Blind, send, finalize: stores F(k, x) of every row in {@code outputs} (32 bytes per row, in
-   * chunks) and fills the tag index in row order. Blinding of the next batch and finalizing of
-   * answered ones run on the executor while the driver sends and receives.
+   * Blind, send, finalize: stores F(k, x) of every distinct key in {@code outputs} (32 bytes per
+   * key, in chunks) and fills the tag index in key order. Blinding of the next batch and finalizing
+   * of answered ones run on the executor while the driver sends and receives.
    */
   private void query(
       BufferAllocator allocator,
       OprfClient client,
       LabelCrypto crypto,
-      long rowCount,
-      Iterator<byte[]> keys,
+      DistinctKeys keys,
       TagIndex index,
       byte[][] outputs) {
     int batchSize = config.batchSize();
+    Ahead<Pending> batches =
+        new Ahead<>(keys.size(), batchSize, (from, rows) -> blindAsync(client, keys, from, rows));
     ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     ArrayDeque<CompletableFuture<byte[][]>> finalizing = new ArrayDeque<>();
-    long read = 0;
     long sent = 0;
     long received = 0;
-    CompletableFuture<Pending> next = null;
-    if (read < rowCount) {
-      int n = (int) Math.min(batchSize, rowCount - read);
-      next = blindAsync(client, nextKeys(keys, n));
-      read += n;
-    }
-    while (next != null || !inFlight.isEmpty()) {
-      if (next != null && inFlight.size() < config.maxInFlightBatches()) {
-        Pending p = Parallel.join(next);
-        next = null;
-        if (read < rowCount) {
-          int n = (int) Math.min(batchSize, rowCount - read);
-          next = blindAsync(client, nextKeys(keys, n));
-          read += n;
-        }
+    while (batches.hasNext() || !inFlight.isEmpty()) {
+      if (batches.hasNext() && inFlight.size() < config.maxInFlightBatches()) {
+        Pending p = batches.next().value();
         int rows = p.blinded().size();
         progress.update(PsiProgress.Stage.BLINDED, sent + rows);
         io.send(
@@ -205,9 +220,8 @@ public final class LabelPsiReceiver extends Party {
     while (!finalizing.isEmpty()) {
       drainOne(finalizing, outputs, index);
     }
-    checkExhausted(keys);
-    io.send(FrameType.END, Control.end(FrameType.BLINDED, rowCount));
-    expectEnd(io.receive(FrameType.END), FrameType.REPLY, rowCount);
+    io.send(FrameType.END, Control.end(FrameType.BLINDED, keys.size()));
+    expectEnd(io.receive(FrameType.END), FrameType.REPLY, keys.size());
   }
 
   private static int offset(int row) {
@@ -225,15 +239,20 @@ public final class LabelPsiReceiver extends Party {
     }
   }
 
-  private CompletableFuture<Pending> blindAsync(OprfClient client, List<byte[]> batch) {
-    OprfClient.Blinded[] blinded = new OprfClient.Blinded[batch.size()];
-    byte[] elements = new byte[batch.size() * ELEMENT];
+  private CompletableFuture<Pending> blindAsync(
+      OprfClient client, DistinctKeys keys, int first, int count) {
+    OprfClient.Blinded[] blinded = new OprfClient.Blinded[count];
+    byte[] elements = new byte[count * ELEMENT];
     return Parallel.forRanges(
         executor,
-        batch.size(),
+        count,
         Parallel.P256_CHUNK,
         (from, to) -> {
-          List<OprfClient.Blinded> part = client.blindAll(batch.subList(from, to));
+          List<byte[]> inputs = new ArrayList<>(to - from);
+          for (int i = from; i < to; i++) {
+            inputs.add(keys.key(first + i));
+          }
+          List<OprfClient.Blinded> part = client.blindAll(inputs);
           for (int i = from; i < to; i++) {
             blinded[i] = part.get(i - from);
             byte[] e = blinded[i].blindedElement();
@@ -273,11 +292,28 @@ public final class LabelPsiReceiver extends Party {
         () -> new byte[][] {f, tags});
   }
 
-  /** Opens every matched payload (in parallel); one per (receiver row, matching sender row). */
-  private List<LabelMatch> open(
-      LabelCrypto crypto, List<Match> matches, byte[][] outputs, TagIndex index) {
-    byte[][] plain = new byte[matches.size()][];
-    int batchSize = config.batchSize();
+  /**
+   * Opens every matched entry (in parallel) and returns, per distinct key number, its sender rows'
+   * payloads (null for keys that did not match).
+   */
+  private List<byte[]>[] open(LabelCrypto crypto, List<Match> matches, byte[][] outputs, int keys) {
+    @SuppressWarnings("unchecked")
+    List<byte[]>[] byKey = new List[keys];
+    List<byte[]>[] opened = openAll(crypto, matches, outputs);
+    for (int i = 0; i < matches.size(); i++) {
+      int head = matches.get(i).head();
+      if (byKey[head] == null) {
+        byKey[head] = new ArrayList<>(opened[i]);
+      } else {
+        byKey[head].addAll(opened[i]); // only if the sender sent one key twice
+      }
+    }
+    return byKey;
+  }
+
+  private List<byte[]>[] openAll(LabelCrypto crypto, List<Match> matches, byte[][] outputs) {
+    @SuppressWarnings("unchecked")
+    List<byte[]>[] plain = new List[matches.size()];
     Parallel.join(
         Parallel.forRanges(
             executor,
@@ -289,17 +325,28 @@ public final class LabelPsiReceiver extends Party {
                 Match m = matches.get(i);
                 System.arraycopy(
                     outputs[m.head() >>> F_CHUNK_BITS], offset(m.head()), f, 0, F_LENGTH);
-                plain[i] = crypto.open(f, m.ciphertext(), m.position());
+                plain[i] = LabelEntry.decode(crypto.open(f, m.ciphertext(), m.position()));
               }
             }));
+    return plain;
+  }
+
+  /** One {@link LabelMatch} per (receiver row, payload), in row order. */
+  private static List<LabelMatch> join(DistinctKeys keys, List<byte[]>[] byKey) {
     List<LabelMatch> labels = new ArrayList<>();
-    for (int i = 0; i < plain.length; i++) {
-      for (int row = matches.get(i).head(); row >= 0; row = index.next(row)) {
-        labels.add(new LabelMatch(row, plain[i]));
+    for (int r = 0; r < keys.rows(); r++) {
+      int k = keys.keyOfRow(r);
+      if (k < 0) {
+        continue;
+      }
+      List<byte[]> payloads = byKey[k];
+      if (payloads == null) {
+        continue;
+      }
+      for (byte[] p : payloads) {
+        labels.add(new LabelMatch(r, p));
       }
     }
-    // Stable: for one receiver row, payloads stay in table order.
-    labels.sort(Comparator.comparingInt(LabelMatch::receiverRow));
     return labels;
   }
 }

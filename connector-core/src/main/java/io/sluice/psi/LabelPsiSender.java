@@ -15,8 +15,9 @@ import org.apache.arrow.memory.BufferAllocator;
  * The sender of labelled PSI ({@code psi-label}): answers the receiver's blinded elements with
  * {@code BlindEvaluate} under its epoch key (every element strictly decoded first: 33 bytes,
  * compressed, on the curve, not the identity, else {@code INVALID_POINT}), in order, then streams
- * its precomputed {@link SenderTable}. It learns the receiver's row count and the outcome, nothing
- * else. Online work: one P-256 multiplication per receiver row; the table is built ahead of time.
+ * its precomputed {@link SenderTable}. It learns the number of the receiver's distinct keys and the
+ * outcome, nothing else. Online work: one P-256 multiplication per receiver key; the table is built
+ * ahead of time.
  */
 public final class LabelPsiSender extends Party {
   private static final int ELEMENT = 33;
@@ -43,9 +44,11 @@ public final class LabelPsiSender extends Party {
     }
     this.table = Objects.requireNonNull(table, "table");
     if (!table.agreementId().equals(config.agreementId())
-        || !table.keyEpoch().equals(config.keyEpoch())) {
+        || !table.keyEpoch().equals(config.keyEpoch())
+        || !table.keyColumns().equals(config.keyColumns())) {
       throw new SluiceException(
-          ErrorCode.INVALID_ARGUMENT, "the sender table belongs to another agreement or epoch");
+          ErrorCode.INVALID_ARGUMENT,
+          "the sender table belongs to another agreement, epoch or key definition");
     }
     if (!table.builtWith(key)) {
       throw new SluiceException(
@@ -66,12 +69,12 @@ public final class LabelPsiSender extends Party {
       throw new SluiceException(
           ErrorCode.INPUT_LIMIT_EXCEEDED, "the sender's rows exceed the configured limit");
     }
-    long receiverRows = peer.rowCount();
+    long receiverKeys = peer.rowCount();
     io.send(FrameType.HELLO, Handshake.of(config, table.rows()).encode());
-    evaluate(allocator, receiverRows);
+    evaluate(allocator, receiverKeys);
     sendTable(allocator);
     Control.Result result = Control.decodeResult(io.receive(FrameType.RESULT).payload());
-    return new PsiSenderResult(result.outcome(), receiverRows, table.rows());
+    return new PsiSenderResult(result.outcome(), receiverKeys, table.input());
   }
 
   private void evaluate(BufferAllocator allocator, long receiverRows) {
@@ -81,7 +84,7 @@ public final class LabelPsiSender extends Party {
       if (f.type() == FrameType.END) {
         expectEnd(f, FrameType.BLINDED, receiverRows);
         if (received != receiverRows) {
-          throw violation("the receiver sent fewer rows than it announced");
+          throw violation("the receiver sent fewer keys than it announced");
         }
         io.send(FrameType.END, Control.end(FrameType.REPLY, receiverRows));
         return;
@@ -90,7 +93,7 @@ public final class LabelPsiSender extends Party {
           ArrowFrames.readElements(allocator, f.payload(), ELEMENT, config.batchSize());
       int rows = blinded.length / ELEMENT;
       if (received + rows > receiverRows) {
-        throw violation("the receiver sent more rows than it announced");
+        throw violation("the receiver sent more keys than it announced");
       }
       byte[] evaluated = new byte[blinded.length];
       Parallel.join(

@@ -3,18 +3,22 @@ package io.sluice.psi;
 import java.util.Objects;
 
 /**
- * One row of a psi-label sender: its encoded join key and its payload (the payload columns, encoded
- * by the caller, at most {@link LabelCrypto#MAX_PAYLOAD_BYTES} bytes).
+ * One row of a psi-label sender: its encoded join key ({@code null} when a key column is null or
+ * blank: the row is skipped) and its payload (the payload columns, encoded by the caller, at most
+ * {@link LabelCrypto#MAX_PAYLOAD_BYTES} bytes).
  */
 public record LabelRow(byte[] key, byte[] payload) {
   public LabelRow {
-    Objects.requireNonNull(key, "key");
     Objects.requireNonNull(payload, "payload");
   }
 
   @Override
   public String toString() {
-    return "LabelRow[" + key.length + "-byte key, " + payload.length + "-byte payload]";
+    return "LabelRow["
+        + (key == null ? "no key" : key.length + "-byte key")
+        + ", "
+        + payload.length
+        + "-byte payload]";
   }
 
   @Override

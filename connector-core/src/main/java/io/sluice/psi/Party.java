@@ -3,9 +3,6 @@ package io.sluice.psi;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,34 +90,6 @@ abstract class Party {
       io.close();
       return result;
     }
-  }
-
-  /** Exactly {@code n} keys from the caller's input (which must have that many left). */
-  static List<byte[]> nextKeys(Iterator<byte[]> keys, int n) {
-    List<byte[]> out = new ArrayList<>(n);
-    while (out.size() < n) {
-      if (!keys.hasNext()) {
-        throw shortInput();
-      }
-      byte[] k = keys.next();
-      if (k == null) {
-        throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "null key in the PSI input");
-      }
-      out.add(k);
-    }
-    return out;
-  }
-
-  /** Checks that the caller's input ended where its announced row count said. */
-  static void checkExhausted(Iterator<?> input) {
-    if (input.hasNext()) {
-      throw shortInput();
-    }
-  }
-
-  private static SluiceException shortInput() {
-    return new SluiceException(
-        ErrorCode.INVALID_ARGUMENT, "the PSI input does not have the announced row count");
   }
 
   /** Number of batches of {@code batchSize} for {@code rows} rows. */

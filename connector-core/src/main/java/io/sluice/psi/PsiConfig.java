@@ -15,9 +15,13 @@ import java.util.Objects;
  * @param mode the computation
  * @param agreementId the FINALIZED agreement the session runs under (1 to 120 UTF-8 bytes)
  * @param sessionId unique per session (1 to 120 UTF-8 bytes); domain-separates the hashing
+ * @param keyColumns the agreement's join key (canonical {@code sluice:keyColumns} text, e.g. {@code
+ *     national_id:upper,visit_date}; 1 to 4096 UTF-8 bytes): both parties bind it into every hash,
+ *     so parties that disagree on the key match nothing
  * @param keyEpoch psi-label only: the OPRF key epoch the sender's table belongs to (1 to 120 UTF-8
  *     bytes); empty for the other modes
- * @param maxReceiverRows the agreement's {@code inputRows}: the receiver's input may not be larger
+ * @param maxReceiverRows the most distinct keys the receiver may submit: on the receiver the
+ *     agreement's {@code inputRows}, on the sender exactly the count it admitted before the session
  * @param maxSenderRows the largest sender set this side accepts (bounds the receiver's work)
  * @param batchSize rows per data frame
  * @param maxInFlightBatches blinded batches the receiver sends ahead of the replies
@@ -29,6 +33,7 @@ public record PsiConfig(
     PsiMode mode,
     String agreementId,
     String sessionId,
+    String keyColumns,
     String keyEpoch,
     long maxReceiverRows,
     long maxSenderRows,
@@ -53,15 +58,27 @@ public record PsiConfig(
   /** Upper limit of a batch. */
   public static final int MAX_BATCH_SIZE = 1 << 20;
 
-  /** Row indices are ints: one session holds at most this many rows per side. */
-  public static final long MAX_ROWS = Integer.MAX_VALUE - 8;
+  /**
+   * The most rows, and distinct keys, one side of one session may hold: 2^28. Every array a party
+   * sizes by a row count (tags at 12 bytes, blinded values at 32 or 33 bytes, the hash indexes)
+   * stays within Java's array limit below it; larger inputs are split into hash buckets, each a
+   * session.
+   */
+  public static final long MAX_ROWS = 1L << 28;
 
   static final int MAX_ID_BYTES = 120;
+
+  static final int MAX_KEY_COLUMNS_BYTES = 4096;
 
   public PsiConfig {
     Objects.requireNonNull(mode, "mode");
     checkId("agreement id", agreementId, false);
     checkId("session id", sessionId, false);
+    Objects.requireNonNull(keyColumns, "keyColumns");
+    int keyBytes = keyColumns.getBytes(StandardCharsets.UTF_8).length;
+    if (keyBytes == 0 || keyBytes > MAX_KEY_COLUMNS_BYTES) {
+      throw invalid("key columns must be 1 to " + MAX_KEY_COLUMNS_BYTES + " bytes");
+    }
     checkId("key epoch", keyEpoch, mode != PsiMode.LABEL);
     if (mode != PsiMode.LABEL && !keyEpoch.isEmpty()) {
       throw invalid("a key epoch is only meaningful for psi-label");
@@ -96,17 +113,57 @@ public record PsiConfig(
     }
   }
 
-  /** A builder with the defaults: 32Ki-row batches, 4 in flight, 8 MiB frames, 10 min timeout. */
-  public static Builder builder(PsiMode mode, String agreementId, String sessionId) {
-    return new Builder(mode, agreementId, sessionId);
+  /**
+   * A builder with the defaults: 32Ki-row batches, 4 in flight, 8 MiB frames, 10 min timeout.
+   *
+   * @param keyColumns the agreement's canonical key columns (see {@link #keyColumns()})
+   */
+  public static Builder builder(
+      PsiMode mode, String agreementId, String sessionId, String keyColumns) {
+    return new Builder(mode, agreementId, sessionId, keyColumns);
   }
 
   /**
-   * Domain of {@code X25519Blinding.hashToU}: "sluice/psi/v1" || len || agreement || len ||
-   * session.
+   * SHA-256 of {@code "sluice/psi/key-columns/v2" || len || agreement || len || key columns}: what
+   * the handshake compares and what the label tags bind. The session id is not in it: a psi-label
+   * table serves every session of its epoch.
    */
-  byte[] x25519Domain() {
-    return Handshake.lengthPrefixed("sluice/psi/v1", agreementId, sessionId);
+  byte[] keyBinding() {
+    return sha256(lengthPrefixedLong("sluice/psi/key-columns/v2", agreementId, keyColumns));
+  }
+
+  /**
+   * The RFC 9380 domain separation tag of the X25519 modes' hash to curve25519: {@code
+   * "sluice-psi-v2-"} followed by the hex of SHA-256 of the agreement, session and key columns
+   * (length-prefixed), so the same identifier hashes to unrelated points in unrelated sessions and
+   * under another key definition.
+   */
+  byte[] x25519Dst() {
+    byte[] digest =
+        sha256(lengthPrefixedLong("sluice/psi/x25519/v2", agreementId, sessionId, keyColumns));
+    return ("sluice-psi-v2-" + java.util.HexFormat.of().formatHex(digest))
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** {@code label || (u16 length || UTF-8)*}: injective for fields of up to 65,535 bytes. */
+  static byte[] lengthPrefixedLong(String label, String... fields) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+    for (String f : fields) {
+      byte[] b = f.getBytes(StandardCharsets.UTF_8);
+      out.write(b.length >>> 8);
+      out.write(b.length);
+      out.writeBytes(b);
+    }
+    return out.toByteArray();
+  }
+
+  static byte[] sha256(byte[] data) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new SluiceException(ErrorCode.INTERNAL, "SHA-256 unavailable", e);
+    }
   }
 
   private static void checkId(String what, String value, boolean mayBeEmpty) {
@@ -127,6 +184,7 @@ public record PsiConfig(
     private final PsiMode mode;
     private final String agreementId;
     private final String sessionId;
+    private final String keyColumns;
     private String keyEpoch = "";
     private long maxReceiverRows = MAX_ROWS;
     private long maxSenderRows = MAX_ROWS;
@@ -136,10 +194,11 @@ public record PsiConfig(
     private Duration receiveTimeout = Duration.ofMinutes(10);
     private long minResultGroupSize;
 
-    private Builder(PsiMode mode, String agreementId, String sessionId) {
+    private Builder(PsiMode mode, String agreementId, String sessionId, String keyColumns) {
       this.mode = mode;
       this.agreementId = agreementId;
       this.sessionId = sessionId;
+      this.keyColumns = keyColumns;
     }
 
     public Builder keyEpoch(String keyEpoch) {
@@ -147,7 +206,10 @@ public record PsiConfig(
       return this;
     }
 
-    /** The agreement's {@code inputRows}. */
+    /**
+     * The receiver's limit: the agreement's {@code inputRows} on the receiver, the admitted count
+     * on the sender.
+     */
     public Builder maxReceiverRows(long maxReceiverRows) {
       this.maxReceiverRows = maxReceiverRows;
       return this;
@@ -188,6 +250,7 @@ public record PsiConfig(
           mode,
           agreementId,
           sessionId,
+          keyColumns,
           keyEpoch,
           maxReceiverRows,
           maxSenderRows,

@@ -34,98 +34,103 @@ import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The psi-label sender's precomputed table for one OPRF key epoch of one agreement: for each of its
- * rows, at a uniformly random position, the match tag and the sealed payload (see {@link
- * LabelCrypto}). Building it is the expensive part of psi-label (one OPRF evaluation per row); it
- * can be built ahead of time and reused by every session of the epoch. What reuse reveals is in
- * docs/psi.md: within an epoch tags are stable pseudonyms of the sender's rows, and a receiver's
- * OPRF outputs stay valid against every table of the epoch.
+ * The psi-label sender's precomputed table for one OPRF key epoch of one agreement and key
+ * definition: one entry per <em>distinct</em> key of its rows, at a uniformly random position,
+ * holding the match tag and the sealed entry — every payload of the rows with that key, padded to
+ * one length for the whole table (see {@link LabelEntry} and {@link LabelCrypto}). Building it is
+ * the expensive part of psi-label (one OPRF evaluation per distinct key); it can be built ahead of
+ * time and reused by every session of the epoch. What reuse reveals is in docs/psi.md: within an
+ * epoch tags are stable pseudonyms of the sender's keys, and a receiver's OPRF outputs stay valid
+ * against every table of the epoch.
  *
- * <p>Rows are placed by a random permutation so that the table's order says nothing about the order
- * of the sender's dataset. The table records a commitment to the OPRF key (a hash of its public
- * key), the agreement id and the epoch; {@link LabelPsiSender} refuses a table that does not match
- * its key and session. Memory: 12 bytes of tag plus the sealed payload (payload + 28 bytes + array
- * header) per row. Immutable.
+ * <p>So a receiver learns of the sender's non-matching keys only how many there are and the one
+ * padded entry length (the largest group of payloads): not their order (random positions), not how
+ * often a key occurs, not a payload's length. Rows without a key (null or blank) are left out and
+ * counted. The table records a commitment to the OPRF key (a hash of its public key), the agreement
+ * id, the epoch and the key columns; {@link LabelPsiSender} refuses a table that does not match its
+ * key and session. Memory: 12 bytes of tag plus the sealed entry (entry length + 28 bytes + array
+ * header) per distinct key. Immutable.
  *
  * <p>Serialized form ({@link #writeTo}): an Arrow IPC stream with the schema {@code tag
  * FixedSizeBinary(12), ct Binary} (both non-null) whose schema metadata holds {@code
- * sluice.psi-label.table = 1}, {@code agreement}, {@code epoch}, {@code rows} and {@code key} (hex
- * commitment), then batches in position order.
+ * sluice.psi-label.table = 2}, {@code agreement}, {@code epoch}, {@code keys} (the key columns),
+ * {@code rows}, {@code skipped} and {@code key} (hex commitment), then batches in position order.
  */
 public final class SenderTable {
   /** The largest payload of one row, in bytes. */
   public static final int MAX_PAYLOAD_BYTES = LabelCrypto.MAX_PAYLOAD_BYTES;
 
   static final String FORMAT_KEY = "sluice.psi-label.table";
+  private static final String FORMAT = "2";
   private static final int BUILD_BATCH = 16_384;
   private static final int WRITE_BATCH = 16_384;
   private static final int WRITE_BATCH_BYTES = 32 << 20;
 
   private final String agreementId;
   private final String keyEpoch;
+  private final String keyColumns;
   private final byte[] keyCommitment;
   private final byte[] tags;
   private final byte[][] ciphertexts;
+  private final PsiInput input;
 
   private SenderTable(
       String agreementId,
       String keyEpoch,
+      String keyColumns,
       byte[] keyCommitment,
       byte[] tags,
-      byte[][] ciphertexts) {
+      byte[][] ciphertexts,
+      PsiInput input) {
     this.agreementId = agreementId;
     this.keyEpoch = keyEpoch;
+    this.keyColumns = keyColumns;
     this.keyCommitment = keyCommitment;
     this.tags = tags;
     this.ciphertexts = ciphertexts;
+    this.input = input;
   }
 
   /**
-   * Builds the table: F(k, key) for every row (in parallel on {@code executor}), tag and sealed
-   * payload at a random position.
+   * Builds the table: groups the rows by key, evaluates F(k, key) for every distinct key (in
+   * parallel on {@code executor}), and places tag and sealed entry at a random position.
    *
+   * @param keyColumns the agreement's canonical key columns (bound into every tag and key)
    * @param rowCount the number of rows {@code rows} yields
+   * @throws SluiceException INVALID_ARGUMENT for a payload or a group of payloads that is too
+   *     large; RESOURCE_EXHAUSTED when padding every entry to the largest group would not fit in
+   *     memory
    */
   public static SenderTable build(
       OprfPrivateKey key,
       String agreementId,
       String keyEpoch,
+      String keyColumns,
       long rowCount,
       Iterator<LabelRow> rows,
       Executor executor,
       SecureRandom random) {
     Objects.requireNonNull(key, "key");
     // Reuse the config's checks of the identifiers.
-    PsiConfig.builder(PsiMode.LABEL, agreementId, "table").keyEpoch(keyEpoch).build();
-    if (rowCount < 0 || rowCount > PsiConfig.MAX_ROWS) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "table row count out of range");
-    }
-    int n = (int) rowCount;
-    int[] position = randomPermutation(n, random);
+    PsiConfig ids =
+        PsiConfig.builder(PsiMode.LABEL, agreementId, "table", keyColumns)
+            .keyEpoch(keyEpoch)
+            .build();
+    Groups groups = Groups.collect(rowCount, rows);
+    int n = groups.keys.size();
+    int entryBytes = groups.entryBytes();
+    requireMemory(n, entryBytes);
+    int[] position = Tags.permutation(n, random);
     OprfServer server = new OprfServer(key);
-    LabelCrypto crypto = new LabelCrypto(agreementId, keyEpoch);
+    LabelCrypto crypto = new LabelCrypto(agreementId, keyEpoch, ids.keyBinding());
     byte[] tags = new byte[n * PsiConfig.TAG_LENGTH];
     byte[][] cts = new byte[n][];
     // Two batches in flight, so the cores never wait for the last chunk of a batch.
     java.util.ArrayDeque<CompletableFuture<Void>> inFlight = new java.util.ArrayDeque<>();
     for (int start = 0; start < n; start += BUILD_BATCH) {
-      int count = Math.min(BUILD_BATCH, n - start);
-      List<LabelRow> batch = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        if (!rows.hasNext()) {
-          throw new SluiceException(
-              ErrorCode.INVALID_ARGUMENT, "the table input does not have the announced row count");
-        }
-        LabelRow row = Objects.requireNonNull(rows.next(), "row");
-        if (row.payload().length > LabelCrypto.MAX_PAYLOAD_BYTES) {
-          throw new SluiceException(
-              ErrorCode.INVALID_ARGUMENT,
-              "psi-label payload longer than " + LabelCrypto.MAX_PAYLOAD_BYTES + " bytes");
-        }
-        batch.add(row);
-      }
       int base = start;
-      CompletableFuture<Void> done =
+      int count = Math.min(BUILD_BATCH, n - start);
+      inFlight.addLast(
           Parallel.forRanges(
               executor,
               count,
@@ -133,17 +138,16 @@ public final class SenderTable {
               (from, to) -> {
                 List<byte[]> keys = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) {
-                  keys.add(batch.get(i).key());
+                  keys.add(groups.keys.key(base + i));
                 }
                 List<byte[]> outputs = server.evaluateAll(keys);
                 for (int i = from; i < to; i++) {
                   int p = position[base + i];
                   byte[] f = outputs.get(i - from);
                   crypto.tag(f, tags, p * PsiConfig.TAG_LENGTH);
-                  cts[p] = crypto.seal(f, batch.get(i).payload(), p);
+                  cts[p] = crypto.seal(f, groups.entry(base + i, entryBytes), p);
                 }
-              });
-      inFlight.addLast(done);
+              }));
       if (inFlight.size() > 1) {
         Parallel.join(inFlight.removeFirst());
       }
@@ -151,11 +155,121 @@ public final class SenderTable {
     while (!inFlight.isEmpty()) {
       Parallel.join(inFlight.removeFirst());
     }
-    if (rows.hasNext()) {
+    return new SenderTable(
+        agreementId, keyEpoch, keyColumns, commitment(key), tags, cts, PsiInput.of(groups.keys));
+  }
+
+  /** Refuses a table whose padded entries would take more than half of the heap. */
+  private static void requireMemory(int entries, int entryBytes) {
+    long bytes =
+        (long) entries * (entryBytes + LabelCrypto.SEAL_OVERHEAD + 16 + PsiConfig.TAG_LENGTH);
+    long budget = Runtime.getRuntime().maxMemory() / 2;
+    if (bytes > budget) {
       throw new SluiceException(
-          ErrorCode.INVALID_ARGUMENT, "the table input does not have the announced row count");
+          ErrorCode.RESOURCE_EXHAUSTED,
+          "the psi-label table would need "
+              + (bytes >> 20)
+              + " MiB ("
+              + entries
+              + " entries padded to "
+              + entryBytes
+              + " bytes, the largest group of payloads); the node has "
+              + (budget >> 20)
+              + " MiB for it");
     }
-    return new SenderTable(agreementId, keyEpoch, commitment(key), tags, cts);
+  }
+
+  /** The rows grouped by key: distinct keys, and each row's payload in a per-key list. */
+  private static final class Groups {
+    private final DistinctKeys keys;
+    private final byte[][] payloads; // by row; null for a skipped row
+    private final int[] start; // CSR: rows of key d are order[start[d] .. start[d+1])
+    private final int[] order;
+
+    private Groups(DistinctKeys keys, byte[][] payloads) {
+      this.keys = keys;
+      this.payloads = payloads;
+      this.start = new int[keys.size() + 1];
+      for (int r = 0; r < payloads.length; r++) {
+        int d = keys.keyOfRow(r);
+        if (d >= 0) {
+          start[d + 1]++;
+        }
+      }
+      for (int d = 0; d < keys.size(); d++) {
+        start[d + 1] += start[d];
+      }
+      this.order = new int[start[keys.size()]];
+      int[] fill = java.util.Arrays.copyOf(start, keys.size());
+      for (int r = 0; r < payloads.length; r++) {
+        int d = keys.keyOfRow(r);
+        if (d >= 0) {
+          order[fill[d]++] = r;
+        }
+      }
+    }
+
+    static Groups collect(long rowCount, Iterator<LabelRow> rows) {
+      if (rowCount < 0 || rowCount > PsiConfig.MAX_ROWS) {
+        throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "table row count out of range");
+      }
+      byte[][] payloads = new byte[(int) rowCount][];
+      int[] row = {0};
+      Iterator<byte[]> keys =
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return rows.hasNext();
+            }
+
+            @Override
+            public byte[] next() {
+              LabelRow r = Objects.requireNonNull(rows.next(), "row");
+              if (r.payload().length > LabelCrypto.MAX_PAYLOAD_BYTES) {
+                throw new SluiceException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "psi-label payload longer than " + LabelCrypto.MAX_PAYLOAD_BYTES + " bytes");
+              }
+              if (row[0] < payloads.length && r.key() != null) {
+                payloads[row[0]] = r.payload();
+              }
+              row[0]++;
+              return r.key();
+            }
+          };
+      return new Groups(DistinctKeys.collect(rowCount, keys, true), payloads);
+    }
+
+    /** The length every entry is padded to: the largest group, encoded. */
+    int entryBytes() {
+      long largest = 4;
+      for (int d = 0; d < keys.size(); d++) {
+        long bytes = 0;
+        for (int i = start[d]; i < start[d + 1]; i++) {
+          bytes += payloads[order[i]].length;
+        }
+        largest = Math.max(largest, LabelEntry.encodedLength(start[d + 1] - start[d], bytes));
+      }
+      if (largest > LabelEntry.MAX_ENTRY_BYTES) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "the payloads of the rows sharing one key take "
+                + largest
+                + " bytes, more than the "
+                + LabelEntry.MAX_ENTRY_BYTES
+                + " a psi-label entry holds; reveal fewer columns or deduplicate the dataset");
+      }
+      return (int) largest;
+    }
+
+    /** The padded entry of key number {@code d}: its rows' payloads in row order. */
+    byte[] entry(int d, int entryBytes) {
+      List<byte[]> group = new ArrayList<>(start[d + 1] - start[d]);
+      for (int i = start[d]; i < start[d + 1]; i++) {
+        group.add(payloads[order[i]]);
+      }
+      return LabelEntry.encode(group, entryBytes);
+    }
   }
 
   public String agreementId() {
@@ -166,8 +280,19 @@ public final class SenderTable {
     return keyEpoch;
   }
 
+  /** The key columns the table was built for. */
+  public String keyColumns() {
+    return keyColumns;
+  }
+
+  /** The number of entries: distinct keys. */
   public int rows() {
     return ciphertexts.length;
+  }
+
+  /** The rows the table was built from, those skipped for a missing key, and its distinct keys. */
+  public PsiInput input() {
+    return input;
   }
 
   /** Whether this table was built with {@code key}. */
@@ -190,13 +315,17 @@ public final class SenderTable {
             ArrowFrames.tableSchema().getFields(),
             Map.of(
                 FORMAT_KEY,
-                "1",
+                FORMAT,
                 "agreement",
                 agreementId,
                 "epoch",
                 keyEpoch,
+                "keys",
+                keyColumns,
                 "rows",
                 Integer.toString(rows()),
+                "input",
+                input.rows() + "," + input.skippedRows(),
                 "key",
                 HexFormat.of().formatHex(keyCommitment)));
     try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
@@ -255,24 +384,33 @@ public final class SenderTable {
       Map<String, String> meta = schema.getCustomMetadata();
       if (!schema.getFields().equals(ArrowFrames.tableSchema().getFields())
           || meta == null
-          || !"1".equals(meta.get(FORMAT_KEY))) {
+          || !FORMAT.equals(meta.get(FORMAT_KEY))) {
         throw invalid("not a psi-label sender table");
       }
       long n;
       byte[] commitment;
+      long inputRows;
+      long skipped;
       try {
         n = Long.parseLong(meta.get("rows"));
         commitment = HexFormat.of().parseHex(meta.get("key"));
+        String[] counts = meta.get("input").split(",", -1);
+        inputRows = Long.parseLong(counts[0]);
+        skipped = Long.parseLong(counts[1]);
       } catch (RuntimeException e) {
         throw invalid("bad psi-label table metadata");
+      }
+      if (inputRows < 0 || skipped < 0 || skipped > inputRows || n > inputRows - skipped) {
+        throw invalid("bad psi-label table input counts");
       }
       if (n < 0 || n > maxRows || n > PsiConfig.MAX_ROWS || commitment.length != 32) {
         throw invalid("bad psi-label table size or key commitment");
       }
       String agreement = Objects.requireNonNullElse(meta.get("agreement"), "");
       String epoch = Objects.requireNonNullElse(meta.get("epoch"), "");
+      String keys = Objects.requireNonNullElse(meta.get("keys"), "");
       try {
-        PsiConfig.builder(PsiMode.LABEL, agreement, "table").keyEpoch(epoch).build();
+        PsiConfig.builder(PsiMode.LABEL, agreement, "table", keys).keyEpoch(epoch).build();
       } catch (SluiceException e) {
         throw invalid("bad psi-label table identifiers");
       }
@@ -314,7 +452,13 @@ public final class SenderTable {
       if (read != n) {
         throw invalid("psi-label table shorter than its row count");
       }
-      return new SenderTable(agreement, epoch, commitment, tags, cts);
+      for (byte[] ct : cts) {
+        if (ct.length != cts[0].length) {
+          throw invalid("psi-label table entries of different lengths");
+        }
+      }
+      return new SenderTable(
+          agreement, epoch, keys, commitment, tags, cts, new PsiInput(inputRows, skipped, n));
     } catch (SluiceException e) {
       throw e.code() == ErrorCode.INVALID_DATA ? e : invalid("unreadable psi-label table");
     } catch (IOException | RuntimeException e) {
@@ -378,20 +522,6 @@ public final class SenderTable {
     }
   }
 
-  private static int[] randomPermutation(int n, SecureRandom random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
-  }
-
   private static OutputStream nonClosing(OutputStream out) {
     return new java.io.FilterOutputStream(out) {
       @Override
@@ -415,6 +545,6 @@ public final class SenderTable {
 
   @Override
   public String toString() {
-    return "SenderTable[" + agreementId + ", epoch " + keyEpoch + ", " + rows() + " rows]";
+    return "SenderTable[" + agreementId + ", epoch " + keyEpoch + ", " + rows() + " entries]";
   }
 }

@@ -19,6 +19,10 @@ final class TagIndex {
   private int size;
 
   TagIndex(int capacity) {
+    if (capacity < 0 || capacity > PsiConfig.MAX_ROWS) {
+      // Above MAX_ROWS the slot table (at most 2^30) could fill up and probing would not end.
+      throw new IllegalArgumentException("a tag index holds 0 to " + PsiConfig.MAX_ROWS + " tags");
+    }
     this.hi = new long[capacity];
     this.lo = new int[capacity];
     this.next = new int[capacity];
@@ -38,6 +42,9 @@ final class TagIndex {
   int add(byte[] src, int off) {
     long h = readLong(src, off);
     int l = readInt(src, off + 8);
+    if (size == hi.length) {
+      throw new IllegalStateException("tag index full");
+    }
     int e = size++;
     hi[e] = h;
     lo[e] = l;

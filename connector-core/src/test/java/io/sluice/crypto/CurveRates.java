@@ -112,7 +112,7 @@ public final class CurveRates {
     return () -> {
       byte[] k = new byte[32];
       X25519.generatePrivateKey(RANDOM, k);
-      byte[] u = X25519Blinding.hashToU(d("bench"), new byte[] {1});
+      byte[] u = X25519Blinding.hashToGroup(d("bench"), new byte[] {1});
       byte[] r = new byte[32];
       return () -> {
         X25519.scalarMult(k, 0, u, 0, r, 0);
@@ -125,7 +125,7 @@ public final class CurveRates {
   private static Supplier<Workload> x25519Blind() {
     return () -> {
       X25519Blinding b = X25519Blinding.newSession(RANDOM);
-      byte[][] u = {X25519Blinding.hashToU(d("bench"), new byte[] {2})};
+      byte[][] u = {X25519Blinding.hashToGroup(d("bench"), new byte[] {2})};
       return () -> {
         u[0] = b.blind(u[0]);
         return 1;

@@ -119,6 +119,25 @@ class KeyExtractorTest {
   }
 
   @Test
+  void aKeyWithANullOrBlankPartIsMissing() {
+    KeyExtractor k = textKey(2, CaseRule.PRESERVE);
+    for (String[] row :
+        List.of(
+            new String[] {null, "2026-01-01"},
+            new String[] {"X1", null},
+            new String[] {"", "2026-01-01"},
+            new String[] {" \u00a0\t", "2026-01-01"},
+            new String[] {"X1", "   "})) {
+      byte[] key = key(k, row);
+      assertThat(KeyExtractor.isMissing(key, key.length)).as(Arrays.toString(row)).isTrue();
+    }
+    byte[] whole = key(k, "X1", "2026-01-01");
+    assertThat(KeyExtractor.isMissing(whole, whole.length)).isFalse();
+    byte[] oneChar = key(k, "0", "-");
+    assertThat(KeyExtractor.isMissing(oneChar, oneChar.length)).isFalse();
+  }
+
+  @Test
   void nullIsNotTheEmptyString() {
     KeyExtractor k = textKey(1, CaseRule.PRESERVE);
     assertThat(key(k, (String) null)).containsExactly(0x00);

@@ -75,7 +75,7 @@ class FrameTest {
 
   @Test
   void handshakeDecodingIsStrict() {
-    PsiConfig c = PsiConfig.builder(PsiMode.LABEL, "a", "s").keyEpoch("e").build();
+    PsiConfig c = PsiConfig.builder(PsiMode.LABEL, "a", "s", "id").keyEpoch("e").build();
     byte[] h = Handshake.of(c, 5).encode();
     assertThat(Handshake.decode(h)).isEqualTo(Handshake.of(c, 5));
     assertRejected(

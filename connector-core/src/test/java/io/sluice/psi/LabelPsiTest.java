@@ -46,7 +46,7 @@ class LabelPsiTest {
   }
 
   static PsiConfig.Builder config(int batchSize) {
-    return PsiConfig.builder(PsiMode.LABEL, AGREEMENT, "session-" + batchSize)
+    return PsiConfig.builder(PsiMode.LABEL, AGREEMENT, "session-" + batchSize, "id")
         .keyEpoch(EPOCH)
         .batchSize(batchSize)
         .maxInFlightBatches(2);
@@ -64,7 +64,7 @@ class LabelPsiTest {
 
   SenderTable table(List<LabelRow> rows) {
     return SenderTable.build(
-        key, AGREEMENT, EPOCH, rows.size(), rows.iterator(), harness.compute, harness.random);
+        key, AGREEMENT, EPOCH, "id", rows.size(), rows.iterator(), harness.compute, harness.random);
   }
 
   /** The plain join: (receiver row, sender payload) for every pair of rows with equal keys. */
@@ -73,6 +73,9 @@ class LabelPsiTest {
         TestKeys.rowsByKey(y.stream().map(LabelRow::key).toList());
     List<String> out = new ArrayList<>();
     for (int i = 0; i < x.size(); i++) {
+      if (x.get(i) == null) {
+        continue;
+      }
       for (int j : byKey.getOrDefault(ByteBuffer.wrap(x.get(i)), List.of())) {
         out.add(i + ":" + java.util.HexFormat.of().formatHex(y.get(j).payload()));
       }
@@ -96,8 +99,8 @@ class LabelPsiTest {
     for (int trial = 0; trial < 12; trial++) {
       String label = "seed " + seed + ", trial " + trial;
       List<byte[]> pool = TestKeys.pool(r, 1 + r.nextInt(60));
-      List<byte[]> x = TestKeys.draw(r, pool, trial == 0 ? 0 : r.nextInt(60));
-      List<LabelRow> y = rows(TestKeys.draw(r, pool, trial == 1 ? 0 : r.nextInt(80)), r);
+      List<byte[]> x = TestKeys.drawWithGaps(r, pool, trial == 0 ? 0 : r.nextInt(60));
+      List<LabelRow> y = rows(TestKeys.drawWithGaps(r, pool, trial == 1 ? 0 : r.nextInt(80)), r);
       PsiConfig c = config(1 + r.nextInt(20)).build();
       var out =
           harness.label(
@@ -119,8 +122,52 @@ class LabelPsiTest {
           .hasValue(TestKeys.intersectionSize(x, yKeys));
       assertThat(asStrings(out.receiver().labels())).as(label).isEqualTo(plainJoin(x, y));
       assertThat(out.sender().outcome()).as(label).isEqualTo(PsiOutcome.RELEASED);
-      assertThat(out.sender().receiverRows()).as(label).isEqualTo(x.size());
+      assertThat(out.sender().receiverKeys()).as(label).isEqualTo(TestKeys.distinct(x));
+      assertThat(out.receiver().senderKeys()).as(label).isEqualTo(TestKeys.distinct(yKeys));
+      assertThat(out.receiver().input().skippedRows()).as(label).isEqualTo(TestKeys.skipped(x));
+      assertThat(out.sender().input().skippedRows()).as(label).isEqualTo(TestKeys.skipped(yKeys));
     }
+  }
+
+  @Test
+  void anEmptyIntersectionIsAnAnswerWhenNoMinimumIsSet() {
+    Random r = new Random(9);
+    List<byte[]> x = TestKeys.pool(r, 10);
+    SenderTable t = table(rows(TestKeys.pool(new Random(10), 10), r));
+    PsiConfig c = config(4).build();
+    var out =
+        harness.label(
+            c,
+            c,
+            InMemoryPsiChannel.pair(InMemoryPsiChannel.Options.defaults()),
+            allocator,
+            x,
+            key,
+            t);
+    assertThat(out.receiver().outcome()).isEqualTo(PsiOutcome.RELEASED);
+    assertThat(out.receiver().intersectionSize()).hasValue(0);
+    assertThat(out.receiver().labels()).isEmpty();
+  }
+
+  @Test
+  void senderRefusesATableOfOtherKeyColumns() {
+    SenderTable t = table(rows(TestKeys.pool(new Random(11), 5), new Random(11)));
+    var pair = InMemoryPsiChannel.pair(InMemoryPsiChannel.Options.defaults());
+    PsiConfig other =
+        PsiConfig.builder(PsiMode.LABEL, AGREEMENT, "s", "national_id").keyEpoch(EPOCH).build();
+    assertThatThrownBy(
+            () ->
+                new LabelPsiSender(
+                    other,
+                    pair.senderEnd(),
+                    allocator,
+                    harness.compute,
+                    harness.random,
+                    PsiProgress.NONE,
+                    key,
+                    t))
+        .isInstanceOfSatisfying(
+            SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -157,6 +204,8 @@ class LabelPsiTest {
     SenderTable loaded =
         SenderTable.readFrom(new ByteArrayInputStream(bytes.toByteArray()), allocator, 1000);
     assertThat(loaded.rows()).isEqualTo(100);
+    assertThat(loaded.input()).isEqualTo(t.input());
+    assertThat(loaded.keyColumns()).isEqualTo("id");
     assertThat(loaded.keyEpoch()).isEqualTo(EPOCH);
     assertThat(loaded.agreementId()).isEqualTo(AGREEMENT);
     assertThat(loaded.builtWith(key)).isTrue();

@@ -88,7 +88,7 @@ public final class PsiBenchmark {
   private static void psi(int n, double rate, ExecutorService compute, RootAllocator allocator)
       throws Exception {
     System.out.printf(Locale.ROOT, "%n== psi: %,d x %,d rows, 50%% overlap ==%n", n, n);
-    PsiConfig config = PsiConfig.builder(PsiMode.PSI, "bench-agreement", "bench-psi").build();
+    PsiConfig config = PsiConfig.builder(PsiMode.PSI, "bench-agreement", "bench-psi", "id").build();
     var pair = InMemoryPsiChannel.pair(InMemoryPsiChannel.Options.defaults());
     SecureRandom random = new SecureRandom();
     EcdhPsiReceiver receiver =
@@ -157,12 +157,12 @@ public final class PsiBenchmark {
           }
         };
     SenderTable table =
-        SenderTable.build(key, "bench-agreement", "epoch-1", nS, rows, compute, random);
+        SenderTable.build(key, "bench-agreement", "epoch-1", "id", nS, rows, compute, random);
     double buildSeconds = (System.nanoTime() - t0) / 1e9;
     long tableHeap = PsiMemoryProbe.usedAfterGc() - baseHeap;
 
     PsiConfig config =
-        PsiConfig.builder(PsiMode.LABEL, "bench-agreement", "bench-label")
+        PsiConfig.builder(PsiMode.LABEL, "bench-agreement", "bench-label", "id")
             .keyEpoch("epoch-1")
             .build();
     var pair = InMemoryPsiChannel.pair(InMemoryPsiChannel.Options.defaults());

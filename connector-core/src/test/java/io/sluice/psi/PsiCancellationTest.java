@@ -40,7 +40,7 @@ class PsiCancellationTest {
   }
 
   private static PsiConfig config(PsiMode mode) {
-    return PsiConfig.builder(mode, "agreement-c", "session-c")
+    return PsiConfig.builder(mode, "agreement-c", "session-c", "id")
         .keyEpoch(mode == PsiMode.LABEL ? "e1" : "")
         .batchSize(16)
         .maxInFlightBatches(2)
@@ -109,6 +109,7 @@ class PsiCancellationTest {
             key,
             "agreement-c",
             "e1",
+            "id",
             rows.size(),
             rows.iterator(),
             harness.compute,

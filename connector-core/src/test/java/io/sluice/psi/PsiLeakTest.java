@@ -62,13 +62,13 @@ class PsiLeakTest {
     allocator.close();
   }
 
-  private Set<Long> needles(byte[] x25519Domain) throws Exception {
+  private Set<Long> needles(byte[] x25519Dst) throws Exception {
     Set<Long> windows = new HashSet<>();
     for (int i = 0; i < CANARIES; i++) {
       byte[] key = canaries.get(i);
       addWindows(windows, key);
       addWindows(windows, MessageDigest.getInstance("SHA-256").digest(key));
-      addWindows(windows, X25519Blinding.hashToU(x25519Domain, key));
+      addWindows(windows, X25519Blinding.hashToGroup(x25519Dst, key));
       addWindows(windows, P256HashToCurve.hashToCurve(key, H2C_DST).getEncoded(true));
       addWindows(windows, P256HashToCurve.hashToCurve(key, H2C_DST).getEncoded(false));
       addWindows(windows, canaryPayloads.get(i));
@@ -99,10 +99,10 @@ class PsiLeakTest {
     // The scan can fail: a canary's hash placed in the traffic is found.
     ByteArrayOutputStream planted = new ByteArrayOutputStream();
     planted.writeBytes(sent);
-    planted.writeBytes(X25519Blinding.hashToU(new byte[] {1}, canaries.get(0)));
+    planted.writeBytes(X25519Blinding.hashToGroup(new byte[] {1}, canaries.get(0)));
     planted.writeBytes(canaries.get(CANARIES - 1));
     Set<Long> control = new HashSet<>(needles);
-    addWindows(control, X25519Blinding.hashToU(new byte[] {1}, canaries.get(0)));
+    addWindows(control, X25519Blinding.hashToGroup(new byte[] {1}, canaries.get(0)));
     assertThat(hits(planted.toByteArray(), control)).isNotEmpty();
   }
 
@@ -110,12 +110,12 @@ class PsiLeakTest {
   void ecdhSenderTrafficCarriesNoCanary() throws Exception {
     for (PsiMode mode : List.of(PsiMode.PSI, PsiMode.CARDINALITY)) {
       PsiConfig c =
-          PsiConfig.builder(mode, "agreement-leak", "session-leak").batchSize(256).build();
+          PsiConfig.builder(mode, "agreement-leak", "session-leak", "id").batchSize(256).build();
       var pair = InMemoryPsiChannel.pair(InMemoryPsiChannel.Options.defaults().recording());
       var out = harness.ecdh(c, pair, allocator, receiverKeys, senderKeys);
       assertThat(out.receiverError()).isNull();
       assertThat(out.receiver().intersectionSize()).hasValue(500);
-      assertNoCanaryIn(pair.senderEnd().sentBytes(), needles(c.x25519Domain()));
+      assertNoCanaryIn(pair.senderEnd().sentBytes(), needles(c.x25519Dst()));
     }
   }
 
@@ -134,12 +134,13 @@ class PsiLeakTest {
             key,
             "agreement-leak",
             "e1",
+            "id",
             rows.size(),
             rows.iterator(),
             harness.compute,
             harness.random);
     PsiConfig c =
-        PsiConfig.builder(PsiMode.LABEL, "agreement-leak", "session-leak")
+        PsiConfig.builder(PsiMode.LABEL, "agreement-leak", "session-leak", "id")
             .keyEpoch("e1")
             .batchSize(256)
             .build();
@@ -147,6 +148,6 @@ class PsiLeakTest {
     var out = harness.label(c, c, pair, allocator, receiverKeys, key, table);
     assertThat(out.receiverError()).isNull();
     assertThat(out.receiver().labels()).hasSize(500);
-    assertNoCanaryIn(pair.senderEnd().sentBytes(), needles(c.x25519Domain()));
+    assertNoCanaryIn(pair.senderEnd().sentBytes(), needles(c.x25519Dst()));
   }
 }

@@ -46,14 +46,14 @@ class PsiWireAttackTest {
   }
 
   private static PsiConfig psi() {
-    return PsiConfig.builder(PsiMode.PSI, "agreement-1", "session-1")
+    return PsiConfig.builder(PsiMode.PSI, "agreement-1", "session-1", "id")
         .batchSize(BATCH)
         .maxInFlightBatches(2)
         .build();
   }
 
   private static PsiConfig label() {
-    return PsiConfig.builder(PsiMode.LABEL, "agreement-1", "session-1")
+    return PsiConfig.builder(PsiMode.LABEL, "agreement-1", "session-1", "id")
         .keyEpoch("e1")
         .batchSize(BATCH)
         .build();
@@ -168,6 +168,7 @@ class PsiWireAttackTest {
             key,
             "agreement-1",
             "e1",
+            "id",
             1,
             List.of(new LabelRow(new byte[] {1}, new byte[] {2})).iterator(),
             harness.compute,
@@ -230,7 +231,7 @@ class PsiWireAttackTest {
     List<LabelRow> rows = List.of(new LabelRow(new byte[] {1}, new byte[] {2}));
     SenderTable table =
         SenderTable.build(
-            key, "agreement-1", "e1", 1, rows.iterator(), harness.compute, harness.random);
+            key, "agreement-1", "e1", "id", 1, rows.iterator(), harness.compute, harness.random);
     InMemoryPsiChannel.Tap corruptFirstReply =
         (index, encoded) -> {
           Frame f = Frame.decode(encoded, Integer.MAX_VALUE);
@@ -438,7 +439,7 @@ class PsiWireAttackTest {
     var p = pair();
     ScriptedPeer peer = new ScriptedPeer(p.receiverEnd());
     PsiConfig quick =
-        PsiConfig.builder(PsiMode.PSI, "agreement-1", "session-1")
+        PsiConfig.builder(PsiMode.PSI, "agreement-1", "session-1", "id")
             .batchSize(BATCH)
             .receiveTimeout(Duration.ofMillis(200))
             .build();

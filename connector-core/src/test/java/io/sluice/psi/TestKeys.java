@@ -70,13 +70,33 @@ final class TestKeys {
     return out;
   }
 
-  /** Receiver rows whose key is among the sender's keys, ascending. */
-  static int[] matchedRows(List<byte[]> receiver, List<byte[]> sender) {
+  /** As {@link #draw}, with about one row in ten without a key ({@code null}: skipped). */
+  static List<byte[]> drawWithGaps(Random r, List<byte[]> pool, int n) {
+    List<byte[]> out = draw(r, pool, n);
+    for (int i = 0; i < n; i++) {
+      if (r.nextInt(10) == 0) {
+        out.set(i, null);
+      }
+    }
+    return out;
+  }
+
+  private static Set<ByteBuffer> keySet(List<byte[]> keys) {
     Set<ByteBuffer> s = new HashSet<>();
-    sender.forEach(k -> s.add(ByteBuffer.wrap(k)));
+    for (byte[] k : keys) {
+      if (k != null) {
+        s.add(ByteBuffer.wrap(k));
+      }
+    }
+    return s;
+  }
+
+  /** Receiver rows whose key is among the sender's keys, ascending; rows without a key never. */
+  static int[] matchedRows(List<byte[]> receiver, List<byte[]> sender) {
+    Set<ByteBuffer> s = keySet(sender);
     List<Integer> rows = new ArrayList<>();
     for (int i = 0; i < receiver.size(); i++) {
-      if (s.contains(ByteBuffer.wrap(receiver.get(i)))) {
+      if (receiver.get(i) != null && s.contains(ByteBuffer.wrap(receiver.get(i)))) {
         rows.add(i);
       }
     }
@@ -85,23 +105,28 @@ final class TestKeys {
 
   /** Distinct keys in both. */
   static long intersectionSize(List<byte[]> receiver, List<byte[]> sender) {
-    Set<ByteBuffer> s = new HashSet<>();
-    sender.forEach(k -> s.add(ByteBuffer.wrap(k)));
-    Set<ByteBuffer> both = new HashSet<>();
-    receiver.forEach(
-        k -> {
-          if (s.contains(ByteBuffer.wrap(k))) {
-            both.add(ByteBuffer.wrap(k));
-          }
-        });
+    Set<ByteBuffer> both = keySet(receiver);
+    both.retainAll(keySet(sender));
     return both.size();
   }
 
-  /** Sender rows by key, in row order. */
+  /** Distinct keys of one side. */
+  static long distinct(List<byte[]> keys) {
+    return keySet(keys).size();
+  }
+
+  /** Rows without a key. */
+  static long skipped(List<byte[]> keys) {
+    return keys.stream().filter(k -> k == null).count();
+  }
+
+  /** Sender rows by key, in row order (rows without a key left out). */
   static Map<ByteBuffer, List<Integer>> rowsByKey(List<byte[]> keys) {
     Map<ByteBuffer, List<Integer>> m = new HashMap<>();
     for (int i = 0; i < keys.size(); i++) {
-      m.computeIfAbsent(ByteBuffer.wrap(keys.get(i)), k -> new ArrayList<>()).add(i);
+      if (keys.get(i) != null) {
+        m.computeIfAbsent(ByteBuffer.wrap(keys.get(i)), k -> new ArrayList<>()).add(i);
+      }
     }
     return m;
   }

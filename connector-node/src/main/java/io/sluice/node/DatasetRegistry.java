@@ -2,6 +2,7 @@ package io.sluice.node;
 
 import io.sluice.catalog.Catalog;
 import io.sluice.catalog.DatasetEntry;
+import io.sluice.compute.PsiOffers;
 import io.sluice.data.DataFormat;
 import io.sluice.data.DatasetSource;
 import io.sluice.node.config.DatasetDeclaration;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Turns the node's dataset declarations (inline and in the datasets directory) into catalog
@@ -77,11 +79,16 @@ public final class DatasetRegistry {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read policy file " + offer.policy());
     }
+    List<String> psi;
     try {
-      PolicyCodec.parse(json);
+      psi = PsiOffers.problems(PolicyCodec.parse(json), Set.of());
     } catch (PolicyValidationException e) {
       throw new IllegalArgumentException(
           "policy file " + offer.policy() + " is invalid: " + e.problems());
+    }
+    if (!psi.isEmpty()) {
+      throw new IllegalArgumentException(
+          "policy file " + offer.policy() + " cannot be offered: " + String.join("; ", psi));
     }
     return json;
   }

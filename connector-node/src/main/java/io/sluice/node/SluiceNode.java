@@ -15,6 +15,7 @@ import io.sluice.audit.NegotiationAudit;
 import io.sluice.audit.TreeHeadSigner;
 import io.sluice.catalog.Catalog;
 import io.sluice.compute.ComputeGuard;
+import io.sluice.compute.DutyLedger;
 import io.sluice.compute.SenderTables;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
@@ -26,6 +27,7 @@ import io.sluice.negotiation.OdrlPolicyJudge;
 import io.sluice.node.audit.AuditGrpcService;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.compute.ComputeContext;
+import io.sluice.node.compute.ConsumerResults;
 import io.sluice.node.compute.PsiReceiverService;
 import io.sluice.node.compute.PsiSenderService;
 import io.sluice.node.config.NodeConfig;
@@ -57,6 +59,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -157,7 +161,8 @@ public final class SluiceNode implements AutoCloseable {
     NodeEvents events = new NodeEvents(audit, self, clock);
     events.started(config, identity.credentials());
     resources.push(events::stopped);
-    BufferAllocator allocator = new RootAllocator();
+    // Every computation's Arrow memory comes from this one allocator, capped by configuration.
+    BufferAllocator allocator = new RootAllocator(limits.memoryBytes());
     resources.push(allocator);
     PeerChannels peers =
         new PeerChannels(
@@ -194,7 +199,16 @@ public final class SluiceNode implements AutoCloseable {
     ExecutorService workers =
         Executors.newFixedThreadPool(cores, daemonThreads("sluice-psi-worker"));
     resources.push(workers::shutdownNow);
-    ExecutorService sessions = Executors.newCachedThreadPool(daemonThreads("sluice-psi-session"));
+    // At most maxSessions computations at once: a session beyond that is refused at once with
+    // RESOURCE_EXHAUSTED instead of queueing or taking another thread.
+    ExecutorService sessions =
+        new ThreadPoolExecutor(
+            0,
+            limits.maxSessions(),
+            60,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            daemonThreads("sluice-psi-session"));
     resources.push(sessions::shutdownNow);
     ComputeContext compute =
         new ComputeContext(
@@ -209,10 +223,13 @@ public final class SluiceNode implements AutoCloseable {
             sessions,
             peers,
             new SenderTables(4),
-            Duration.ofHours(24),
-            limits.maxMessageBytes() - 64 * 1024,
-            1L << 30,
-            Duration.ofHours(6));
+            new DutyLedger(database),
+            new ComputeContext.Limits(
+                Duration.ofHours(24),
+                limits.maxMessageBytes() - 64 * 1024,
+                Math.min(1L << 30, limits.memoryBytes()),
+                Duration.ofHours(6),
+                Duration.ofMillis(limits.startTimeoutMillis())));
 
     HealthStatusManager health = new HealthStatusManager();
     AuthorityTrust.RefusalListener refusals =
@@ -264,7 +281,12 @@ public final class SluiceNode implements AutoCloseable {
                     errors,
                     authentication,
                     traces))
-            .addService(secured(new PsiReceiverService(compute), errors, authentication, traces))
+            .addService(
+                secured(
+                    new PsiReceiverService(compute, new ConsumerResults(results)),
+                    errors,
+                    authentication,
+                    traces))
             .addService(
                 secured(new ResultGrpcService(self, results), errors, authentication, traces))
             .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))

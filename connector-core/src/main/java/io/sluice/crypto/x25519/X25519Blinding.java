@@ -3,8 +3,6 @@ package io.sluice.crypto.x25519;
 import io.sluice.crypto.h2c.Curve25519HashToCurve;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,35 +67,6 @@ public final class X25519Blinding implements AutoCloseable {
   }
 
   /**
-   * Hashes an identifier to a u-coordinate: {@code SHA-256(I2OSP(len(domain), 1) || domain ||
-   * identifier)} with bit 255 cleared. The length prefix keeps (domain, identifier) pairs from
-   * colliding; the domain names the protocol, the agreement and the column so that the same
-   * identifier hashes differently in unrelated computations.
-   *
-   * @param domain 1 to 255 bytes of domain separation, chosen by the caller
-   */
-  public static byte[] hashToU(byte[] domain, byte[] identifier) {
-    Objects.requireNonNull(domain, "domain");
-    Objects.requireNonNull(identifier, "identifier");
-    if (domain.length < 1 || domain.length > 255) {
-      throw new SluiceException(
-          ErrorCode.INVALID_ARGUMENT, "X25519 hash domain must be 1 to 255 bytes");
-    }
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new SluiceException(ErrorCode.INTERNAL, "SHA-256 unavailable", e);
-    }
-    sha256.update((byte) domain.length);
-    sha256.update(domain);
-    sha256.update(identifier);
-    byte[] u = sha256.digest();
-    u[31] &= 0x7f;
-    return u;
-  }
-
-  /**
    * {@code X25519(k, u)}.
    *
    * @throws SluiceException {@link ErrorCode#INVALID_POINT} if u is not 32 bytes or the result is
@@ -127,9 +96,9 @@ public final class X25519Blinding implements AutoCloseable {
     return out;
   }
 
-  /** {@code blind(hashToU(domain, identifier))}. */
-  public byte[] hashAndBlind(byte[] domain, byte[] identifier) {
-    return blind(hashToU(domain, identifier));
+  /** {@code blind(hashToGroup(dst, identifier))}. */
+  public byte[] hashAndBlind(byte[] dst, byte[] identifier) {
+    return blind(hashToGroup(dst, identifier));
   }
 
   /**

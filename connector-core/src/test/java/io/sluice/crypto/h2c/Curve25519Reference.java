@@ -12,7 +12,7 @@ import java.security.NoSuchAlgorithmException;
  * the Montgomery curve t^2 = s^3 + J s^2 + s. Slow, variable-time and for tests only. A point is
  * {x, y}; the identity is {@code null}.
  */
-final class Curve25519Reference {
+public final class Curve25519Reference {
   static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
 
   /** The order of the prime-order subgroup (RFC 7748 section 4.1). */
@@ -203,5 +203,19 @@ final class Curve25519Reference {
       off += p.length;
     }
     return out;
+  }
+
+  /**
+   * Whether the 32-byte u-coordinate {@code u} is a point of curve25519 (not of its twist) in the
+   * prime-order subgroup, other than the identity: [ORDER]P is the identity. For tests of what goes
+   * on the wire.
+   */
+  public static boolean inPrimeOrderSubgroup(byte[] u) {
+    BigInteger x = fromLittleEndian(u);
+    if (x.compareTo(P) >= 0) {
+      return false;
+    }
+    BigInteger[] point = lift(x);
+    return point != null && point[1].signum() != 0 && multiply(point, ORDER) == null;
   }
 }

@@ -11,7 +11,6 @@ import io.sluice.testing.Property;
 import io.sluice.testing.Property.Gen;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -173,7 +172,7 @@ class X25519BlindingTest {
             t -> {
               X25519Blinding a = X25519Blinding.withScalar(t.ka());
               X25519Blinding b = X25519Blinding.withScalar(t.kb());
-              byte[] h = X25519Blinding.hashToU(DOMAIN, t.id());
+              byte[] h = rawU(t.id());
               byte[] ab = a.blind(b.blind(h));
               assertThat(ab).isEqualTo(b.blind(a.blind(h)));
               assertThat(X25519Blinding.isCanonical(ab)).isTrue();
@@ -182,6 +181,21 @@ class X25519BlindingTest {
     // About half of all u lie on the twist; both halves must have been exercised.
     Property.assertCoverage("u on the twist", onTwist[0], tries, 25);
     Property.assertCoverage("u on the curve", tries - onTwist[0], tries, 25);
+  }
+
+  /**
+   * An arbitrary u-coordinate (SHA-256 of the id, bit 255 cleared): on the curve or its twist with
+   * about equal odds, unlike {@link X25519Blinding#hashToGroup}, which lands in the curve's
+   * prime-order subgroup.
+   */
+  private static byte[] rawU(byte[] id) {
+    try {
+      byte[] u = java.security.MessageDigest.getInstance("SHA-256").digest(id);
+      u[31] &= 0x7f;
+      return u;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** u is on the twist iff u^3 + 486662 u^2 + u is not a square mod p. */
@@ -197,7 +211,7 @@ class X25519BlindingTest {
     try (X25519Blinding a = X25519Blinding.newSession(random);
         X25519Blinding b = X25519Blinding.newSession(random)) {
       byte[] h =
-          X25519Blinding.hashToU(DOMAIN, "alice@example.org".getBytes(StandardCharsets.UTF_8));
+          X25519Blinding.hashToGroup(DOMAIN, "alice@example.org".getBytes(StandardCharsets.UTF_8));
       assertThat(a.blind(h)).isNotEqualTo(b.blind(h)).isNotEqualTo(h);
       assertThat(a.hashAndBlind(DOMAIN, "alice@example.org".getBytes(StandardCharsets.UTF_8)))
           .isEqualTo(a.blind(h));
@@ -242,7 +256,7 @@ class X25519BlindingTest {
     SecureRandom random = new SecureRandom();
     X25519Blinding b = X25519Blinding.newSession(random);
     for (int i = 0; i < 50; i++) {
-      byte[] u = X25519Blinding.hashToU(DOMAIN, new byte[] {(byte) i});
+      byte[] u = X25519Blinding.hashToGroup(DOMAIN, new byte[] {(byte) i});
       byte[] high = u.clone();
       high[31] |= (byte) 0x80;
       assertThat(b.blind(high)).isEqualTo(b.blind(u));
@@ -257,7 +271,7 @@ class X25519BlindingTest {
   @Test
   void flippingAnyOtherBitOfAnInputChangesTheOutputOrIsRejected() {
     X25519Blinding b = X25519Blinding.newSession(new SecureRandom());
-    byte[] u = X25519Blinding.hashToU(DOMAIN, "row".getBytes(StandardCharsets.US_ASCII));
+    byte[] u = X25519Blinding.hashToGroup(DOMAIN, "row".getBytes(StandardCharsets.US_ASCII));
     byte[] expected = b.blind(u);
     for (int bit = 0; bit < 255; bit++) {
       byte[] mutated = u.clone();
@@ -284,37 +298,22 @@ class X25519BlindingTest {
   }
 
   @Test
-  void hashToUClearsBit255AndSeparatesDomains() throws Exception {
-    int rawHighBitSet = 0;
-    for (int i = 0; i < 64; i++) {
-      byte[] id = ("id-" + i).getBytes(StandardCharsets.US_ASCII);
-      byte[] u = X25519Blinding.hashToU(DOMAIN, id);
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update((byte) DOMAIN.length);
-      sha.update(DOMAIN);
-      byte[] raw = sha.digest(id);
-      if ((raw[31] & 0x80) != 0) {
-        rawHighBitSet++;
-      }
-      raw[31] &= 0x7f;
-      assertThat(u).isEqualTo(raw);
-      assertThat(u[31] & 0x80).isZero();
-    }
-    assertThat(rawHighBitSet).isPositive(); // the clearing was really exercised
-    byte[] ab = "ab".getBytes(StandardCharsets.US_ASCII);
-    byte[] a = "a".getBytes(StandardCharsets.US_ASCII);
-    assertThat(X25519Blinding.hashToU(ab, "c".getBytes(StandardCharsets.US_ASCII)))
-        .isNotEqualTo(X25519Blinding.hashToU(a, "bc".getBytes(StandardCharsets.US_ASCII)));
-    assertThatThrownBy(() -> X25519Blinding.hashToU(new byte[0], a))
-        .isInstanceOf(SluiceException.class);
-    assertThatThrownBy(() -> X25519Blinding.hashToU(new byte[256], a))
+  void hashToGroupSeparatesDomainsAndRefusesAnEmptyOne() {
+    byte[] id = "id-1".getBytes(StandardCharsets.US_ASCII);
+    assertThat(X25519Blinding.hashToGroup(DOMAIN, id))
+        .isNotEqualTo(
+            X25519Blinding.hashToGroup("sluice/psi/other".getBytes(StandardCharsets.US_ASCII), id));
+    assertThat(X25519Blinding.hashToGroup(DOMAIN, id))
+        .isEqualTo(X25519Blinding.hashToGroup(DOMAIN, id));
+    assertThat(X25519Blinding.isOnCurve(X25519Blinding.hashToGroup(DOMAIN, id))).isTrue();
+    assertThatThrownBy(() -> X25519Blinding.hashToGroup(new byte[0], id))
         .isInstanceOf(SluiceException.class);
   }
 
   @Test
   void closeWipesTheScalarAndRefusesFurtherUse() throws Exception {
     X25519Blinding b = X25519Blinding.newSession(new SecureRandom());
-    byte[] u = X25519Blinding.hashToU(DOMAIN, new byte[] {1});
+    byte[] u = X25519Blinding.hashToGroup(DOMAIN, new byte[] {1});
     b.blind(u);
     b.close();
     java.lang.reflect.Field scalar = X25519Blinding.class.getDeclaredField("scalar");

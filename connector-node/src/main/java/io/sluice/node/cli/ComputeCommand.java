@@ -73,15 +73,17 @@ final class ComputeCommand implements Runnable {
         split = ",",
         paramLabel = "COL[:RULE]",
         description =
-            "Key columns, each optionally with a case rule: preserve (default), lower or upper.")
+            "Our key columns, paired in order with the agreement's key columns (sluice:keyColumns);"
+                + " a case rule (preserve, lower, upper), if given, must be the agreement's.")
     List<String> keys;
 
     @Option(
-        names = "--sender-keys",
-        split = ",",
-        paramLabel = "COL[:RULE]",
-        description = "The provider's key columns, if named differently.")
-    List<String> senderKeys = new ArrayList<>();
+        names = "--provider-key",
+        paramLabel = "KEY",
+        description =
+            "Which of the agreement's keys to join on, e.g. national_id:upper,visit_date"
+                + " (default: the agreement's only key).")
+    String providerKey;
 
     @Option(
         names = "--mode",
@@ -116,11 +118,13 @@ final class ComputeCommand implements Runnable {
               .setAgreementId(agreement)
               .setInputPath(input.toAbsolutePath().toString())
               .addAllKeys(columns(keys))
-              .addAllSenderKeys(columns(senderKeys))
               .addAllPayloadColumns(reveal)
               .setBatchSize(batchSize);
       if (mode != null) {
         request.setMode(mode);
+      }
+      if (providerKey != null) {
+        request.setProviderKey(providerKey);
       }
       if (output != null) {
         request.setOutputPath(output.toAbsolutePath().toString());
@@ -175,20 +179,19 @@ final class ComputeCommand implements Runnable {
     String agreement;
 
     @Option(
-        names = "--keys",
-        required = true,
-        split = ",",
-        paramLabel = "COL[:RULE]",
-        description = "Key columns of the dataset.")
-    List<String> keys;
+        names = "--provider-key",
+        paramLabel = "KEY",
+        description = "Which of the agreement's keys (default: the agreement's only key).")
+    String providerKey;
 
     @Option(
         names = "--reveal",
-        required = true,
         split = ",",
         paramLabel = "COL",
-        description = "The columns the table reveals for matched rows.")
-    List<String> reveal;
+        description =
+            "The columns the table reveals for matched rows (default: the agreement's output"
+                + " columns).")
+    List<String> reveal = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -201,7 +204,7 @@ final class ComputeCommand implements Runnable {
                     s.preparePsi(
                         PreparePsiRequest.newBuilder()
                             .setAgreementId(agreement)
-                            .addAllKeys(columns(keys))
+                            .setKeyColumns(providerKey == null ? "" : providerKey)
                             .addAllPayloadColumns(reveal)
                             .build()));
         spec.commandLine()
@@ -211,7 +214,7 @@ final class ComputeCommand implements Runnable {
                     + r.getKeyEpoch()
                     + ": "
                     + r.getRows()
-                    + " rows in "
+                    + " distinct keys in "
                     + r.getElapsedMs()
                     + " ms");
         return 0;
@@ -242,11 +245,14 @@ final class ComputeCommand implements Runnable {
       o.put("outcome", s.getOutcome());
       o.put("reason", s.getReason());
       o.put("inputRows", s.getInputRows());
-      o.put("senderRows", s.getSenderRows());
+      o.put("skippedRows", s.getSkippedRows());
+      o.put("inputKeys", s.getInputKeys());
+      o.put("senderKeys", s.getSenderKeys());
       o.put("matchedRows", s.getMatchedRows());
       o.put("intersectionSize", s.getIntersectionSize());
       o.put("outputRows", s.getOutputRows());
       o.put("output", s.getOutputPath());
+      o.put("deleteBy", s.getDeleteBy());
       o.put("elapsedMs", s.getElapsedMs());
       o.put("bytesSent", s.getBytesSent());
       o.put("bytesReceived", s.getBytesReceived());
@@ -261,9 +267,11 @@ final class ComputeCommand implements Runnable {
             + (s.getReason().isEmpty() ? "" : " (" + s.getReason() + ")"));
     out.printf(
         Locale.ROOT,
-        "input rows   %,d (the provider has %,d)%n",
+        "input rows   %,d: %,d distinct keys sent, %,d skipped (null or blank key)%n",
         s.getInputRows(),
-        s.getSenderRows());
+        s.getInputKeys(),
+        s.getSkippedRows());
+    out.printf(Locale.ROOT, "provider     %,d distinct keys%n", s.getSenderKeys());
     if (s.getOutcome().equals("released")) {
       out.printf(
           Locale.ROOT,
@@ -273,6 +281,9 @@ final class ComputeCommand implements Runnable {
       if (!s.getOutputPath().isEmpty()) {
         out.printf(
             Locale.ROOT, "output       %s (%,d rows)%n", s.getOutputPath(), s.getOutputRows());
+      }
+      if (!s.getDeleteBy().isEmpty()) {
+        out.printf(Locale.ROOT, "delete by    %s (the agreement's delete duty)%n", s.getDeleteBy());
       }
     }
     out.printf(Locale.ROOT, "elapsed      %.1f s%n", s.getElapsedMs() / 1000.0);

@@ -114,8 +114,9 @@ final class DatasetCommand implements Runnable {
             ErrorCode.ALREADY_EXISTS, "dataset '" + id + "' is already declared");
       }
       String json = ContractCommand.read(policy, "--policy");
+      io.sluice.policy.Policy parsed;
       try {
-        PolicyCodec.parse(json);
+        parsed = PolicyCodec.parse(json);
       } catch (PolicyValidationException e) {
         PrintWriter err = spec.commandLine().getErr();
         for (PolicyProblem p : e.problems()) {
@@ -132,6 +133,15 @@ final class DatasetCommand implements Runnable {
       DatasetInfo info;
       try (RootAllocator allocator = new RootAllocator()) {
         info = DatasetProbe.probe(src, allocator);
+      }
+      java.util.Set<String> columns = new java.util.HashSet<>();
+      info.schema().getFields().forEach(f -> columns.add(f.getName()));
+      java.util.List<String> psi = io.sluice.compute.PsiOffers.problems(parsed, columns);
+      if (!psi.isEmpty()) {
+        PrintWriter err = spec.commandLine().getErr();
+        psi.forEach(p -> err.println(policy + ": " + p));
+        throw new SluiceException(
+            ErrorCode.INVALID_POLICY, policy + " cannot be offered for PSI; nothing was written");
       }
       Map<String, Object> yaml = new LinkedHashMap<>();
       yaml.put("id", id);

@@ -4,39 +4,40 @@ import io.sluice.audit.AuditLog;
 import io.sluice.catalog.Catalog;
 import io.sluice.catalog.DatasetEntry;
 import io.sluice.compute.ComputeGuard;
+import io.sluice.compute.DutyLedger;
+import io.sluice.compute.KeyBinding;
 import io.sluice.compute.PayloadCodec;
 import io.sluice.compute.RowStream;
 import io.sluice.compute.SenderTables;
 import io.sluice.crypto.oprf.OprfPrivateKey;
 import io.sluice.crypto.oprf.OprfSuite;
+import io.sluice.data.ContentDigest;
 import io.sluice.data.DatasetInfo;
+import io.sluice.data.DatasetProbe;
 import io.sluice.data.KeyExtractor;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.PeerIdentity;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.node.grpc.PeerChannels;
-import io.sluice.proto.v1.KeyColumn;
 import io.sluice.psi.PsiConfig;
 import io.sluice.psi.PsiMode;
 import io.sluice.psi.SenderTable;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * What both sides of a computation share on one node: its identity, stores, catalog, guard, audit
- * log, Arrow allocator, thread pools and the labelled-PSI tables built ahead of time.
+ * log, Arrow allocator, thread pools, the labelled-PSI tables built ahead of time, the duty ledger
+ * and the limits.
  *
  * @param workers runs the parallel curve work of sessions (one thread per core)
- * @param sessions runs sender sessions, one thread each
+ * @param sessions runs sessions, one thread each; bounded, it rejects a session beyond its size
+ * @param duties the duties this node found violated
  */
 public record ComputeContext(
     PeerIdentity identity,
@@ -50,13 +51,43 @@ public record ComputeContext(
     ExecutorService sessions,
     PeerChannels peers,
     SenderTables tables,
-    Duration keyEpoch,
-    int maxFrameBytes,
-    long sessionMemoryLimit,
-    Duration sessionDeadline) {
+    DutyLedger duties,
+    Limits limits) {
+
+  /**
+   * The bounds of one session.
+   *
+   * @param keyEpoch how long one psi-label table (and its OPRF key) serves
+   * @param maxFrameBytes the largest PSI frame
+   * @param sessionMemoryLimit the Arrow memory one session may hold
+   * @param sessionDeadline how long one session may run
+   * @param startTimeout how long a peer has to name its computation after opening a stream
+   */
+  public record Limits(
+      Duration keyEpoch,
+      int maxFrameBytes,
+      long sessionMemoryLimit,
+      Duration sessionDeadline,
+      Duration startTimeout) {}
 
   public String self() {
     return identity.participant();
+  }
+
+  int maxFrameBytes() {
+    return limits.maxFrameBytes();
+  }
+
+  long sessionMemoryLimit() {
+    return limits.sessionMemoryLimit();
+  }
+
+  Duration sessionDeadline() {
+    return limits.sessionDeadline();
+  }
+
+  Duration startTimeout() {
+    return limits.startTimeout();
   }
 
   /** The mode named as agreements name it; anything else is an INVALID_ARGUMENT. */
@@ -82,77 +113,54 @@ public record ComputeContext(
     return requested;
   }
 
-  /** Key columns as requested, checked against the dataset's schema. */
-  static KeyExtractor keys(List<KeyColumn> columns, Schema schema) {
-    if (columns.isEmpty()) {
-      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "no key columns were named");
-    }
-    List<KeyExtractor.KeyColumn> out = new ArrayList<>();
-    for (KeyColumn c : columns) {
-      boolean present =
-          schema.getFields().stream().map(Field::getName).anyMatch(c.getName()::equals);
-      if (!present) {
-        throw new SluiceException(
-            ErrorCode.INVALID_ARGUMENT,
-            "no key column '"
-                + c.getName()
-                + "' (columns: "
-                + schema.getFields().stream().map(Field::getName).toList()
-                + ")");
-      }
-      out.add(new KeyExtractor.KeyColumn(c.getName(), caseRule(c.getCaseRule())));
-    }
-    return KeyExtractor.of(out);
-  }
-
-  static KeyExtractor.CaseRule caseRule(String name) {
-    return switch (name == null || name.isEmpty() ? "preserve" : name.toLowerCase(Locale.ROOT)) {
-      case "preserve" -> KeyExtractor.CaseRule.PRESERVE;
-      case "lower" -> KeyExtractor.CaseRule.LOWER;
-      case "upper" -> KeyExtractor.CaseRule.UPPER;
-      default ->
-          throw new SluiceException(
-              ErrorCode.INVALID_ARGUMENT,
-              "case rule must be preserve, lower or upper, not '" + name + "'");
-    };
-  }
-
   /**
-   * The labelled-PSI table of the current key epoch for this agreement, dataset version and
-   * columns: built once (the expensive OPRF evaluation of every row) and reused by the epoch's
-   * sessions.
+   * The labelled-PSI table of the current key epoch for this agreement, key, dataset content and
+   * columns: built once (the expensive OPRF evaluation of every distinct key) and reused by the
+   * epoch's sessions while the content stays the same. The content is digested before the build and
+   * again after it; a dataset that changed meanwhile is refused (CONFLICT), never served from a
+   * table of other content.
    */
   SenderTables.Prepared prepare(
-      String agreementId,
-      DatasetEntry dataset,
-      DatasetInfo info,
-      KeyExtractor keys,
-      List<String> payloadColumns) {
+      String agreementId, DatasetEntry dataset, String keyColumns, List<String> payloadColumns) {
+    DatasetInfo info = catalog.info(dataset.id()).orElseThrow();
+    KeyExtractor keys = KeyBinding.provider(keyColumns, info.schema());
     PayloadCodec codec = PayloadCodec.forColumns(info.schema(), payloadColumns);
-    String epoch = SenderTables.epochOf(clock.instant(), keyEpoch);
+    String epoch = SenderTables.epochOf(clock.instant(), limits.keyEpoch());
+    String digest = ContentDigest.of(dataset.source(), allocator);
     SenderTables.Key key =
-        new SenderTables.Key(
-            agreementId,
-            epoch,
-            List.of(dataset.source().describe(), info.rowCount(), info.schema().toJson()),
-            keys.columns().stream().map(c -> c.name() + ":" + c.caseRule()).toList(),
-            List.copyOf(payloadColumns));
-    return tables.get(
-        key,
-        () -> {
-          long t0 = System.nanoTime();
-          OprfPrivateKey oprf = OprfPrivateKey.generate(OprfSuite.P256_SHA256, new SecureRandom());
-          try (BufferAllocator a = allocator.newChildAllocator("psi-table", 0, sessionMemoryLimit);
-              var rows =
-                  RowStream.labelled(
-                      dataset.source(), a, PsiConfig.DEFAULT_BATCH_SIZE, keys, codec)) {
-            SenderTable table =
-                SenderTable.build(
-                    oprf, agreementId, epoch, info.rowCount(), rows, workers, new SecureRandom());
-            return new SenderTables.Prepared(
-                oprf, table, codec, (System.nanoTime() - t0) / 1_000_000);
-          }
-        });
+        new SenderTables.Key(agreementId, epoch, keyColumns, digest, List.copyOf(payloadColumns));
+    return tables.get(key, () -> build(key, dataset, keys, codec));
+  }
+
+  private SenderTables.Prepared build(
+      SenderTables.Key key, DatasetEntry dataset, KeyExtractor keys, PayloadCodec codec) {
+    long t0 = System.nanoTime();
+    OprfPrivateKey oprf = OprfPrivateKey.generate(OprfSuite.P256_SHA256, new SecureRandom());
+    SenderTable table;
+    try (BufferAllocator a =
+        allocator.newChildAllocator("psi-table", 0, limits.sessionMemoryLimit())) {
+      // The row count is read now, not taken from the catalog: the table never trusts a stale one.
+      long count = DatasetProbe.probe(dataset.source(), a).rowCount();
+      try (var rows =
+          RowStream.labelled(dataset.source(), a, PsiConfig.DEFAULT_BATCH_SIZE, keys, codec)) {
+        table =
+            SenderTable.build(
+                oprf,
+                key.agreementId(),
+                key.epoch(),
+                key.keyColumns(),
+                count,
+                rows,
+                workers,
+                new SecureRandom());
+      }
+    }
+    if (!ContentDigest.of(dataset.source(), allocator).equals(key.contentDigest())) {
+      throw new SluiceException(
+          ErrorCode.CONFLICT,
+          "dataset " + dataset.id() + " changed while its psi-label table was built; try again");
+    }
+    return new SenderTables.Prepared(oprf, table, codec, (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** A refusal's reason, short enough for an audit entry. */

@@ -155,6 +155,36 @@ public final class GrpcPsiChannel implements PsiChannel {
     };
   }
 
+  /**
+   * This channel as a PSI party sees it, except that the party's normal close leaves the stream
+   * open: the node still exchanges the notice of use (or completes the call) after the protocol's
+   * last frame, and closes the stream itself. An abort still reaches the peer as a CANCEL frame.
+   */
+  public PsiChannel protocolView() {
+    GrpcPsiChannel channel = this;
+    return new PsiChannel() {
+      @Override
+      public void send(Frame frame) {
+        channel.send(frame);
+      }
+
+      @Override
+      public Frame receive(Duration timeout) {
+        return channel.receive(timeout);
+      }
+
+      @Override
+      public int maxFrameBytes() {
+        return channel.maxFrameBytes();
+      }
+
+      @Override
+      public void close() {
+        // the node closes the stream once it is done with it
+      }
+    };
+  }
+
   public void listener(FrameListener listener) {
     this.listener = listener;
   }
@@ -167,7 +197,7 @@ public final class GrpcPsiChannel implements PsiChannel {
     return bytesReceived.get();
   }
 
-  /** Sends a control message (start or accept). */
+  /** Sends a control message (start, accept, notice or its acknowledgement). */
   public void sendControl(ComputeMessage message) {
     awaitReady(false);
     synchronized (sendLock) {

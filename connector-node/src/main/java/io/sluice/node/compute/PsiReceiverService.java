@@ -5,7 +5,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.sluice.audit.EventType;
 import io.sluice.compute.ComputeGuard;
+import io.sluice.compute.KeyBinding;
 import io.sluice.compute.PayloadCodec;
+import io.sluice.compute.PsiDuties;
 import io.sluice.compute.ResultAssembler;
 import io.sluice.compute.RowStream;
 import io.sluice.data.DatasetInfo;
@@ -18,9 +20,11 @@ import io.sluice.negotiation.Agreements;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.Role;
 import io.sluice.node.grpc.Caller;
+import io.sluice.node.grpc.StatusMapping;
 import io.sluice.node.grpc.TraceIds;
 import io.sluice.policy.PolicyCodec;
 import io.sluice.policy.PolicyTerms;
+import io.sluice.policy.eval.Obligation;
 import io.sluice.proto.v1.ComputeControlServiceGrpc;
 import io.sluice.proto.v1.ComputeMessage;
 import io.sluice.proto.v1.ComputeServiceGrpc;
@@ -33,37 +37,52 @@ import io.sluice.proto.v1.PsiStart;
 import io.sluice.proto.v1.PsiSummary;
 import io.sluice.proto.v1.RunPsiRequest;
 import io.sluice.proto.v1.RunPsiUpdate;
+import io.sluice.proto.v1.UseNotice;
+import io.sluice.psi.DistinctKeys;
 import io.sluice.psi.EcdhPsiReceiver;
 import io.sluice.psi.LabelPsiReceiver;
 import io.sluice.psi.PsiConfig;
 import io.sluice.psi.PsiMode;
 import io.sluice.psi.PsiOutcome;
 import io.sluice.psi.PsiReceiverResult;
+import io.sluice.results.ResultRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * {@code sluice.v1.ComputeControlService} for the node's own operator: runs PSI as the receiver
- * against the agreement's provider (checking the agreement first, counting the use, streaming
- * progress, writing the released result), and prepares a provider's labelled-PSI table ahead of
- * time.
+ * against the agreement's provider and prepares a provider's labelled-PSI table ahead of time.
+ *
+ * <p>A run checks everything local first (the agreement, its key columns against our input, our
+ * distinct keys against its limit, its duties against what we can carry out) and only then spends a
+ * use and opens the stream; it streams progress; and it releases a result in one step: the notice
+ * of use if the agreement asks for one, the audit record, then the output, registered for deletion
+ * when the agreement sets a retention.
  */
 public final class PsiReceiverService
     extends ComputeControlServiceGrpc.ComputeControlServiceImplBase {
-  private final ComputeContext context;
+  /** How long the provider has to acknowledge a notice of use. */
+  static final Duration NOTICE_ACK_TIMEOUT = Duration.ofSeconds(30);
 
-  public PsiReceiverService(ComputeContext context) {
+  private final ComputeContext context;
+  private final ConsumerResults results;
+
+  public PsiReceiverService(ComputeContext context, ConsumerResults results) {
     this.context = context;
+    this.results = results;
   }
 
   private void requireSelf() {
@@ -73,11 +92,66 @@ public final class PsiReceiverService
     }
   }
 
+  /** What a run decided locally before spending a use. */
+  private record Plan(
+      NegotiationStore.StoredAgreement agreement,
+      PsiMode mode,
+      String keyColumns,
+      DatasetSource input,
+      KeyExtractor keys,
+      List<String> payloadColumns,
+      Optional<Path> output,
+      DistinctKeys distinct,
+      int batchSize) {}
+
   @Override
   public void runPsi(RunPsiRequest request, StreamObserver<RunPsiUpdate> updates) {
     requireSelf();
     long t0 = System.nanoTime();
+    Plan plan = plan(request);
+    String sessionId = UUID.randomUUID().toString();
+    String traceId = UUID.randomUUID().toString();
+    String provider = plan.agreement().providerId();
+    FrameAudit audit =
+        new FrameAudit(
+            context.audit(),
+            context.clock(),
+            context.self(),
+            provider,
+            traceId,
+            sessionId,
+            plan.agreement().agreementId(),
+            true);
+    audit.append(
+        audit
+            .event(EventType.COMPUTATION_REQUESTED)
+            .detail("mode", plan.mode().policyName())
+            .detail("inputRows", plan.distinct().rows())
+            .detail("skippedRows", plan.distinct().skippedRows())
+            .detail("distinctKeys", plan.distinct().size())
+            .build());
+    ComputeGuard.Permit permit;
+    try {
+      permit = admit(plan);
+    } catch (SluiceException e) {
+      audit.ended(e, false);
+      throw e;
+    }
     ServerCallStreamObserver<RunPsiUpdate> out = (ServerCallStreamObserver<RunPsiUpdate>) updates;
+    Session session = new Session(plan, permit, sessionId, traceId, audit, out, t0);
+    try {
+      context.sessions().execute(session::run);
+    } catch (RejectedExecutionException e) {
+      SluiceException busy =
+          new SluiceException(
+              ErrorCode.RESOURCE_EXHAUSTED, "this node runs as many computations as it allows");
+      audit.ended(busy, false);
+      throw busy;
+    }
+  }
+
+  /** Every local check, before a use is spent or a byte is sent. */
+  private Plan plan(RunPsiRequest request) {
     NegotiationStore.StoredAgreement stored = consumerAgreement(request.getAgreementId());
     PolicyTerms terms =
         PolicyTerms.of(
@@ -87,229 +161,319 @@ public final class PsiReceiverService
                     .toString(StandardCharsets.UTF_8)));
     PsiMode mode =
         ComputeContext.mode(request.getMode().isEmpty() ? onlyMode(terms) : request.getMode());
+    String keyColumns = KeyBinding.choose(terms, request.getProviderKey());
     DatasetSource input = DatasetSource.file(Path.of(request.getInputPath()));
     DatasetInfo info = DatasetProbe.probe(input, context.allocator());
-    KeyExtractor keys = ComputeContext.keys(request.getKeysList(), info.schema());
-    List<KeyColumn> senderKeys =
-        request.getSenderKeysCount() > 0 ? request.getSenderKeysList() : request.getKeysList();
-    List<String> payloadColumns =
-        mode != PsiMode.LABEL
-            ? List.of()
-            : request.getPayloadColumnsCount() > 0
-                ? request.getPayloadColumnsList()
-                : terms
-                    .outputColumns()
-                    .map(List::copyOf)
-                    .orElseThrow(
-                        () ->
-                            new SluiceException(
-                                ErrorCode.INVALID_ARGUMENT,
-                                "name the columns to reveal (--reveal)"))
-                    .stream()
-                    .sorted()
-                    .toList();
-    if (mode != PsiMode.CARDINALITY && request.getOutputPath().isEmpty()) {
+    KeyExtractor keys =
+        KeyBinding.consumer(keyColumns, requested(request.getKeysList()), info.schema());
+    List<String> payloadColumns = payloadColumns(mode, request, terms);
+    Optional<Path> output =
+        request.getOutputPath().isEmpty()
+            ? Optional.empty()
+            : Optional.of(Path.of(request.getOutputPath()));
+    if (mode != PsiMode.CARDINALITY && output.isEmpty()) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "an output file is required for " + mode.policyName());
     }
-    String sessionId = UUID.randomUUID().toString();
-    String traceId = UUID.randomUUID().toString();
-    String provider = stored.providerId();
-    FrameAudit audit =
-        new FrameAudit(
-            context.audit(),
-            context.clock(),
-            context.self(),
-            provider,
-            traceId,
-            sessionId,
-            stored.agreementId(),
-            true);
-    audit.append(
-        audit
-            .event(EventType.COMPUTATION_REQUESTED)
-            .detail("mode", mode.policyName())
-            .detail("receiverRows", info.rowCount())
-            .build());
-    ComputeGuard.Permit permit;
-    try {
-      permit =
-          context
-              .guard()
-              .admit(
-                  new ComputeGuard.Intent(
-                      stored.agreementId(),
-                      mode.policyName(),
-                      info.rowCount(),
-                      new HashSet<>(payloadColumns),
-                      context.identity()));
-    } catch (SluiceException e) {
-      audit.ended(e, false);
-      throw e;
-    }
+    output.ifPresent(results::checkOutput);
     int batch = ComputeContext.batchSize(request.getBatchSize());
-    GrpcPsiChannel channel = GrpcPsiChannel.client(context.maxFrameBytes(), provider);
-    AtomicReference<Runnable> running = new AtomicReference<>();
-    out.setOnCancelHandler(
-        () -> {
-          Runnable cancel = running.get();
-          if (cancel != null) {
-            cancel.run();
-          } else {
-            channel.close();
-          }
-        });
-    ComputeServiceGrpc.newStub(
-            ClientInterceptors.intercept(
-                context.peers().channel(provider), TraceIds.clientInterceptor(traceId)))
-        .withDeadlineAfter(context.sessionDeadline().toMillis(), TimeUnit.MILLISECONDS)
-        .psi(channel.responseObserver());
-    // The session runs off the call's thread: gRPC delivers a call's cancellation on that thread,
-    // so a session blocking it would never hear that its caller went away.
-    context
-        .sessions()
-        .execute(
-            () -> {
-              boolean started = false;
-              try {
-                channel.sendControl(
-                    ComputeMessage.newBuilder()
-                        .setStart(
-                            PsiStart.newBuilder()
-                                .setAgreementId(stored.agreementId())
-                                .setSessionId(sessionId)
-                                .setMode(mode.policyName())
-                                .addAllSenderKeys(senderKeys)
-                                .addAllPayloadColumns(payloadColumns)
-                                .setReceiverRows(info.rowCount())
-                                .setBatchSize(batch))
-                        .build());
-                ComputeMessage answer = channel.receiveControl(Duration.ofMinutes(10));
-                if (!answer.hasAccept()) {
-                  throw new SluiceException(
-                      ErrorCode.PROTOCOL_VIOLATION, provider + " did not accept the computation");
-                }
-                PsiAccept accept = answer.getAccept();
-                PsiConfig.Builder config =
-                    PsiConfig.builder(mode, stored.agreementId(), sessionId)
-                        .maxReceiverRows(Math.min(permit.maxInputRows(), PsiConfig.MAX_ROWS))
-                        .maxSenderRows(PsiConfig.MAX_ROWS)
-                        .batchSize(batch)
-                        .maxFrameBytes(context.maxFrameBytes())
-                        .minResultGroupSize(
-                            Math.max(permit.minResultGroupSize(), accept.getMinResultGroupSize()));
-                PayloadCodec labels = null;
-                if (mode == PsiMode.LABEL) {
-                  config.keyEpoch(accept.getKeyEpoch());
-                  labels = PayloadCodec.fromSchemaJson(accept.getPayloadSchemaJson());
-                }
-                channel.listener(audit);
-                audit.append(
-                    audit
-                        .event(EventType.COMPUTATION_STARTED)
-                        .detail("mode", mode.policyName())
-                        .detail("use", permit.useNumber())
-                        .build());
-                started = true;
-                Progress progress = new Progress(out);
-                PsiReceiverResult result;
-                try (BufferAllocator allocator =
-                        context
-                            .allocator()
-                            .newChildAllocator(
-                                "psi-" + sessionId, 0, context.sessionMemoryLimit());
-                    RowStream<byte[]> rows = RowStream.keys(input, allocator, batch, keys)) {
-                  if (mode == PsiMode.LABEL) {
-                    LabelPsiReceiver receiver =
-                        new LabelPsiReceiver(
-                            config.build(),
-                            channel,
-                            allocator,
-                            context.workers(),
-                            new SecureRandom(),
-                            progress);
-                    running.set(receiver::cancel);
-                    result = receiver.run(info.rowCount(), rows);
-                  } else {
-                    EcdhPsiReceiver receiver =
-                        new EcdhPsiReceiver(
-                            config.build(),
-                            channel,
-                            allocator,
-                            context.workers(),
-                            new SecureRandom(),
-                            progress);
-                    running.set(receiver::cancel);
-                    result = receiver.run(info.rowCount(), rows);
-                  }
-                  channel.close();
-                  long outputRows = 0;
-                  String why = "";
-                  if (result.outcome() == PsiOutcome.RELEASED) {
-                    if (!request.getOutputPath().isEmpty()) {
-                      outputRows =
-                          ResultAssembler.write(
-                              result,
-                              input,
-                              labels,
-                              Path.of(request.getOutputPath()),
-                              allocator,
-                              batch);
-                    }
-                    audit.append(
-                        audit
-                            .event(EventType.RESULT_RELEASED)
-                            .detail("matchedRows", result.matchedRows().length)
-                            .detail("outputRows", outputRows)
-                            .build());
-                  } else {
-                    why =
-                        "the intersection is smaller than the agreement's minimum group size; nothing was released";
-                    audit.append(
-                        audit
-                            .event(EventType.RESULT_WITHHELD)
-                            .detail("reason", "below minimum group size")
-                            .build());
-                  }
-                  audit.append(
-                      audit
-                          .event(EventType.COMPUTATION_FINISHED)
-                          .detail("bytesSent", channel.bytesSent())
-                          .detail("bytesReceived", channel.bytesReceived())
-                          .build());
-                  progress.send(
-                      RunPsiUpdate.newBuilder()
-                          .setSummary(
-                              PsiSummary.newBuilder()
-                                  .setOutcome(result.outcome().name().toLowerCase(Locale.ROOT))
-                                  .setReason(why)
-                                  .setInputRows(result.receiverRows())
-                                  .setSenderRows(result.senderRows())
-                                  .setMatchedRows(
-                                      mode == PsiMode.CARDINALITY ? 0 : result.matchedRows().length)
-                                  .setIntersectionSize(result.intersectionSize().orElse(0))
-                                  .setElapsedMs((System.nanoTime() - t0) / 1_000_000)
-                                  .setBytesSent(channel.bytesSent())
-                                  .setBytesReceived(channel.bytesReceived())
-                                  .setOutputPath(
-                                      result.outcome() == PsiOutcome.RELEASED
-                                          ? request.getOutputPath()
-                                          : "")
-                                  .setOutputRows(outputRows)
-                                  .setTraceId(traceId)
-                                  .setSessionId(sessionId))
-                          .build());
-                  out.onCompleted();
-                }
-              } catch (SluiceException e) {
-                audit.ended(e, started);
-                channel.close();
-                out.onError(io.sluice.node.grpc.StatusMapping.toStatus(e));
-              } catch (RuntimeException e) {
-                channel.close();
-                out.onError(io.sluice.node.grpc.StatusMapping.toStatus(e));
-              }
-            });
+    DistinctKeys distinct;
+    try (BufferAllocator a =
+            context.allocator().newChildAllocator("psi-input", 0, context.sessionMemoryLimit());
+        RowStream<byte[]> rows = RowStream.keys(input, a, batch, keys)) {
+      distinct = DistinctKeys.collect(info.rowCount(), rows, true);
+    }
+    return new Plan(stored, mode, keyColumns, input, keys, payloadColumns, output, distinct, batch);
+  }
+
+  private ComputeGuard.Permit admit(Plan plan) {
+    return context
+        .guard()
+        .admit(
+            new ComputeGuard.Intent(
+                plan.agreement().agreementId(),
+                plan.mode().policyName(),
+                plan.distinct().size(),
+                new HashSet<>(plan.payloadColumns()),
+                plan.keyColumns(),
+                context.identity()),
+            PsiDuties.forConsumer(
+                plan.agreement().providerId(), context.duties(), results.keeping(plan.output())));
+  }
+
+  private static List<KeyBinding.Requested> requested(List<KeyColumn> columns) {
+    return columns.stream()
+        .map(c -> new KeyBinding.Requested(c.getName(), c.getCaseRule()))
+        .toList();
+  }
+
+  private static List<String> payloadColumns(
+      PsiMode mode, RunPsiRequest request, PolicyTerms terms) {
+    if (mode != PsiMode.LABEL) {
+      return List.of();
+    }
+    if (request.getPayloadColumnsCount() > 0) {
+      return request.getPayloadColumnsList();
+    }
+    return terms
+        .outputColumns()
+        .map(List::copyOf)
+        .orElseThrow(
+            () ->
+                new SluiceException(
+                    ErrorCode.INVALID_ARGUMENT, "name the columns to reveal (--reveal)"))
+        .stream()
+        .sorted()
+        .toList();
+  }
+
+  /** One admitted run: the stream to the provider, the protocol, the release. */
+  private final class Session {
+    private final Plan plan;
+    private final ComputeGuard.Permit permit;
+    private final String sessionId;
+    private final String traceId;
+    private final FrameAudit audit;
+    private final ServerCallStreamObserver<RunPsiUpdate> out;
+    private final long t0;
+    private final GrpcPsiChannel channel;
+    private final AtomicReference<Runnable> running = new AtomicReference<>();
+
+    Session(
+        Plan plan,
+        ComputeGuard.Permit permit,
+        String sessionId,
+        String traceId,
+        FrameAudit audit,
+        ServerCallStreamObserver<RunPsiUpdate> out,
+        long t0) {
+      this.plan = plan;
+      this.permit = permit;
+      this.sessionId = sessionId;
+      this.traceId = traceId;
+      this.audit = audit;
+      this.out = out;
+      this.t0 = t0;
+      this.channel = GrpcPsiChannel.client(context.maxFrameBytes(), plan.agreement().providerId());
+      // gRPC delivers a call's cancellation on the call's thread: the session runs elsewhere.
+      out.setOnCancelHandler(
+          () -> {
+            Runnable cancel = running.get();
+            if (cancel != null) {
+              cancel.run();
+            } else {
+              channel.close();
+            }
+          });
+    }
+
+    void run() {
+      boolean started = false;
+      try {
+        connect();
+        PsiAccept accept = start();
+        channel.listener(audit);
+        audit.append(
+            audit
+                .event(EventType.COMPUTATION_STARTED)
+                .detail("mode", plan.mode().policyName())
+                .detail("use", permit.useNumber())
+                .build());
+        started = true;
+        Progress progress = new Progress(out);
+        try (BufferAllocator allocator =
+            context
+                .allocator()
+                .newChildAllocator("psi-" + sessionId, 0, context.sessionMemoryLimit())) {
+          PsiReceiverResult result = protocol(accept, allocator, progress);
+          Released released = release(result, accept, allocator);
+          channel.close();
+          progress.send(RunPsiUpdate.newBuilder().setSummary(summary(result, released)).build());
+          out.onCompleted();
+        }
+      } catch (SluiceException e) {
+        audit.ended(e, started);
+        channel.close();
+        out.onError(StatusMapping.toStatus(e));
+      } catch (RuntimeException e) {
+        channel.close();
+        out.onError(StatusMapping.toStatus(e));
+      }
+    }
+
+    private void connect() {
+      String provider = plan.agreement().providerId();
+      ComputeServiceGrpc.newStub(
+              ClientInterceptors.intercept(
+                  context.peers().channel(provider), TraceIds.clientInterceptor(traceId)))
+          .withDeadlineAfter(context.sessionDeadline().toMillis(), TimeUnit.MILLISECONDS)
+          .psi(channel.responseObserver());
+    }
+
+    private PsiAccept start() {
+      channel.sendControl(
+          ComputeMessage.newBuilder()
+              .setStart(
+                  PsiStart.newBuilder()
+                      .setAgreementId(plan.agreement().agreementId())
+                      .setSessionId(sessionId)
+                      .setMode(plan.mode().policyName())
+                      .setKeyColumns(plan.keyColumns())
+                      .addAllPayloadColumns(plan.payloadColumns())
+                      .setReceiverRows(plan.distinct().size())
+                      .setBatchSize(plan.batchSize()))
+              .build());
+      ComputeMessage answer = channel.receiveControl(Duration.ofMinutes(10));
+      if (!answer.hasAccept()) {
+        throw new SluiceException(
+            ErrorCode.PROTOCOL_VIOLATION,
+            plan.agreement().providerId() + " did not accept the computation");
+      }
+      PsiAccept accept = answer.getAccept();
+      if (permit.duty("inform").isPresent() != accept.getNoticeRequired()) {
+        throw new SluiceException(
+            ErrorCode.PROTOCOL_VIOLATION,
+            "the provider and we disagree on the agreement's inform duty");
+      }
+      return accept;
+    }
+
+    private PsiReceiverResult protocol(
+        PsiAccept accept, BufferAllocator allocator, Progress progress) {
+      PsiConfig.Builder config =
+          PsiConfig.builder(
+                  plan.mode(), plan.agreement().agreementId(), sessionId, plan.keyColumns())
+              .maxReceiverRows(Math.min(permit.maxInputRows(), PsiConfig.MAX_ROWS))
+              .maxSenderRows(PsiConfig.MAX_ROWS)
+              .batchSize(plan.batchSize())
+              .maxFrameBytes(context.maxFrameBytes())
+              .minResultGroupSize(
+                  Math.max(permit.minResultGroupSize(), accept.getMinResultGroupSize()));
+      if (plan.mode() == PsiMode.LABEL) {
+        config.keyEpoch(accept.getKeyEpoch());
+        LabelPsiReceiver receiver =
+            new LabelPsiReceiver(
+                config.build(),
+                channel.protocolView(),
+                allocator,
+                context.workers(),
+                new SecureRandom(),
+                progress);
+        running.set(receiver::cancel);
+        return receiver.run(plan.distinct());
+      }
+      EcdhPsiReceiver receiver =
+          new EcdhPsiReceiver(
+              config.build(),
+              channel.protocolView(),
+              allocator,
+              context.workers(),
+              new SecureRandom(),
+              progress);
+      running.set(receiver::cancel);
+      return receiver.run(plan.distinct());
+    }
+
+    /** What the release step produced. */
+    private record Released(long outputRows, Optional<Instant> deleteBy, String reason) {}
+
+    /**
+     * The release step, in this order: the notice of use (when the agreement has an inform duty:
+     * without the provider's acknowledgement nothing is written), the audit record, the output, its
+     * registration for deletion.
+     */
+    private Released release(
+        PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
+      running.set(null);
+      boolean released = result.outcome() == PsiOutcome.RELEASED;
+      Optional<Obligation> delete = permit.duty("delete");
+      Optional<Instant> deleteBy =
+          released && plan.output().isPresent() ? results.deadline(delete) : Optional.empty();
+      if (accept.getNoticeRequired()) {
+        notifyUse(result, deleteBy);
+      }
+      if (!released) {
+        audit.append(
+            audit
+                .event(EventType.RESULT_WITHHELD)
+                .detail("reason", "below minimum group size")
+                .build());
+        return new Released(
+            0,
+            Optional.empty(),
+            "the intersection is smaller than the agreement's minimum group size; nothing was"
+                + " released");
+      }
+      audit.append(
+          audit
+              .event(EventType.RESULT_RELEASED)
+              .detail("matchedRows", result.matchedRows().length)
+              .build());
+      if (plan.output().isEmpty()) {
+        return new Released(0, Optional.empty(), "");
+      }
+      PayloadCodec labels =
+          plan.mode() == PsiMode.LABEL
+              ? PayloadCodec.fromSchemaJson(accept.getPayloadSchemaJson())
+              : null;
+      long rows =
+          ResultAssembler.write(
+              result, plan.input(), labels, plan.output().get(), allocator, plan.batchSize());
+      ResultRecord kept =
+          results.register(
+              plan.agreement().agreementId(),
+              sessionId,
+              traceId,
+              plan.output().get(),
+              rows,
+              delete);
+      return new Released(rows, kept.deleteBy(), "");
+    }
+
+    private void notifyUse(PsiReceiverResult result, Optional<Instant> deleteBy) {
+      UseNotice notice =
+          UseNotice.newBuilder()
+              .setUse(permit.useNumber())
+              .setOutcome(result.outcome().name().toLowerCase(Locale.ROOT))
+              .setDeleteByMs(deleteBy.map(Instant::toEpochMilli).orElse(0L))
+              .build();
+      channel.sendControl(ComputeMessage.newBuilder().setNotice(notice).build());
+      ComputeMessage ack = channel.receiveControl(NOTICE_ACK_TIMEOUT);
+      if (!ack.hasNoticeAck()) {
+        throw new SluiceException(
+            ErrorCode.PROTOCOL_VIOLATION, "the provider did not acknowledge the notice of use");
+      }
+      var event =
+          audit
+              .event(EventType.USE_NOTICE_SENT)
+              .detail("use", notice.getUse())
+              .detail("outcome", notice.getOutcome());
+      deleteBy.ifPresent(d -> event.detail("deleteBy", d.toString()));
+      audit.append(event.build());
+    }
+
+    private PsiSummary summary(PsiReceiverResult result, Released released) {
+      boolean isReleased = result.outcome() == PsiOutcome.RELEASED;
+      return PsiSummary.newBuilder()
+          .setOutcome(result.outcome().name().toLowerCase(Locale.ROOT))
+          .setReason(released.reason())
+          .setInputRows(result.input().rows())
+          .setSkippedRows(result.input().skippedRows())
+          .setInputKeys(result.input().distinctKeys())
+          .setSenderKeys(result.senderKeys())
+          .setMatchedRows(plan.mode() == PsiMode.CARDINALITY ? 0 : result.matchedRows().length)
+          .setIntersectionSize(result.intersectionSize().orElse(0))
+          .setElapsedMs((System.nanoTime() - t0) / 1_000_000)
+          .setBytesSent(channel.bytesSent())
+          .setBytesReceived(channel.bytesReceived())
+          .setOutputPath(
+              isReleased && plan.output().isPresent() ? plan.output().get().toString() : "")
+          .setOutputRows(released.outputRows())
+          .setDeleteBy(released.deleteBy().map(Instant::toString).orElse(""))
+          .setTraceId(traceId)
+          .setSessionId(sessionId)
+          .build();
+    }
   }
 
   @Override
@@ -325,6 +489,12 @@ public final class PsiReceiverService
                     new SluiceException(
                         ErrorCode.NOT_FOUND,
                         "no agreement " + request.getAgreementId() + " where we provide the data"));
+    PolicyTerms terms =
+        PolicyTerms.of(
+            PolicyCodec.parse(
+                Agreements.parse(Agreements.parseSigned(stored.signedAgreement()))
+                    .getPolicy()
+                    .toString(StandardCharsets.UTF_8)));
     var dataset =
         context
             .catalog()
@@ -334,14 +504,16 @@ public final class PsiReceiverService
                     new SluiceException(
                         ErrorCode.NOT_FOUND,
                         "dataset " + stored.datasetId() + " is not served now"));
-    DatasetInfo info = context.catalog().info(dataset.id()).orElseThrow();
+    List<String> reveal =
+        request.getPayloadColumnsCount() > 0
+            ? request.getPayloadColumnsList()
+            : terms.outputColumns().map(c -> c.stream().sorted().toList()).orElse(List.of());
     var prepared =
         context.prepare(
             stored.agreementId(),
             dataset,
-            info,
-            ComputeContext.keys(request.getKeysList(), info.schema()),
-            request.getPayloadColumnsList());
+            KeyBinding.choose(terms, request.getKeyColumns()),
+            reveal);
     response.onNext(
         PreparePsiResponse.newBuilder()
             .setKeyEpoch(prepared.table().keyEpoch())

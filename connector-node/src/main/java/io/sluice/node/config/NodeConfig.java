@@ -65,13 +65,25 @@ public record NodeConfig(
     public static final Results DEFAULTS = new Results(60, 3600);
   }
 
-  /** Deadlines and size limits applied to every RPC. */
+  /**
+   * Deadlines and size limits applied to every RPC and computation.
+   *
+   * @param maxSessions computations (either side) the node runs at once; more are refused
+   * @param memoryBytes the Arrow memory of all computations together (the root allocator's limit)
+   * @param startTimeoutMillis how long a peer's computation stream may stay silent before it names
+   *     its agreement
+   */
   public record Limits(
       long rpcDeadlineMillis,
       int maxMessageBytes,
       long shutdownGraceMillis,
-      long handshakeTimeoutMillis) {
-    public static final Limits DEFAULTS = new Limits(10_000, 8 * 1024 * 1024, 10_000, 10_000);
+      long handshakeTimeoutMillis,
+      int maxSessions,
+      long memoryBytes,
+      long startTimeoutMillis) {
+    public static final long MIN_MEMORY_BYTES = 64L << 20;
+    public static final Limits DEFAULTS =
+        new Limits(10_000, 8 * 1024 * 1024, 10_000, 10_000, 8, 1L << 30, 5_000);
   }
 
   /** A host and port; parsed from {@code host:port} (IPv6 literals in brackets). */

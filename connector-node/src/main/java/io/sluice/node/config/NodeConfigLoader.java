@@ -47,9 +47,15 @@ import java.util.Set;
  *   maxMessageBytes: 8388608
  *   shutdownGraceMillis: 10000
  *   handshakeTimeoutMillis: 10000
+ *   maxSessions: 8                  # computations at once; more are refused (RESOURCE_EXHAUSTED)
+ *   memoryBytes: 1073741824         # Arrow memory of all computations together
+ *   startTimeoutMillis: 5000        # a peer's stream must name its computation within this
  * </pre>
  */
 public final class NodeConfigLoader {
+  /** The most sessions a node may be configured to run at once. */
+  static final long MAX_SESSIONS = 1024;
+
   /** Every field the configuration accepts ({@code []} list items, {@code *} map keys). */
   public static final Set<String> SCHEMA;
 
@@ -84,7 +90,10 @@ public final class NodeConfigLoader {
                 "limits.rpcDeadlineMillis",
                 "limits.maxMessageBytes",
                 "limits.shutdownGraceMillis",
-                "limits.handshakeTimeoutMillis"));
+                "limits.handshakeTimeoutMillis",
+                "limits.maxSessions",
+                "limits.memoryBytes",
+                "limits.startTimeoutMillis"));
     for (String f : DatasetDeclarations.SCHEMA) {
       schema.add("datasets[]" + (f.isEmpty() ? "" : "." + f));
     }
@@ -167,7 +176,17 @@ public final class NodeConfigLoader {
                       Integer.MAX_VALUE,
                       doc.positive(l, "limits.maxMessageBytes", limits.maxMessageBytes())),
               doc.positive(l, "limits.shutdownGraceMillis", limits.shutdownGraceMillis()),
-              doc.positive(l, "limits.handshakeTimeoutMillis", limits.handshakeTimeoutMillis()));
+              doc.positive(l, "limits.handshakeTimeoutMillis", limits.handshakeTimeoutMillis()),
+              (int)
+                  Math.min(
+                      MAX_SESSIONS, doc.positive(l, "limits.maxSessions", limits.maxSessions())),
+              doc.positive(l, "limits.memoryBytes", limits.memoryBytes()),
+              doc.positive(l, "limits.startTimeoutMillis", limits.startTimeoutMillis()));
+      if (limits.memoryBytes() < NodeConfig.Limits.MIN_MEMORY_BYTES) {
+        throw doc.error(
+            "limits.memoryBytes",
+            "at least " + NodeConfig.Limits.MIN_MEMORY_BYTES + " bytes (64 MiB) are needed");
+      }
     }
     return new NodeConfig(
         file,

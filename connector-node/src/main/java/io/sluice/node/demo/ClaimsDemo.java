@@ -78,7 +78,7 @@ public final class ClaimsDemo {
       PsiSummary psi,
       int expectedMatches,
       int wrongLabels,
-      long fundSawReceiverRows,
+      long fundSawReceiverKeys,
       Path traceHtml,
       boolean traceVerified) {}
 
@@ -204,11 +204,12 @@ public final class ClaimsDemo {
               matched));
       int wrong = showResiduals(matched, fund);
 
-      long seen = fundSawReceiverRows(fundNode, psi.getTraceId());
+      long seen = fundSawReceiverKeys(fundNode, psi.getTraceId());
       say(
           String.format(
               Locale.ROOT,
-              "8. What the fund learned: that insurer A queried %,d rows. Not which people, not which visits.",
+              "8. What the fund learned: that insurer A queried %,d distinct keys. Not which people,"
+                  + " not which visits, not how often.",
               seen));
 
       say(
@@ -334,7 +335,7 @@ public final class ClaimsDemo {
   }
 
   /** The receiver row count the fund's own audit log recorded for the computation. */
-  private static long fundSawReceiverRows(NodeSession fund, String traceId) {
+  private static long fundSawReceiverKeys(NodeSession fund, String traceId) {
     var response =
         fund.call(
             c ->
@@ -344,7 +345,7 @@ public final class ClaimsDemo {
     for (var leaf : response.getEntriesList()) {
       AuditEntry e = AuditEntry.decode(leaf.getLeaf().toByteArray());
       if (e.event().type() == EventType.COMPUTATION_REQUESTED) {
-        return e.event().details().path("receiverRows").asLong();
+        return e.event().details().path("receiverKeys").asLong();
       }
     }
     return -1;

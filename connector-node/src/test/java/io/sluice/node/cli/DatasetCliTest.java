@@ -24,7 +24,9 @@ class DatasetCliTest {
     TestAuthority ca = TestAuthority.create(dir.resolve("ca"), "health");
     config = TestNodes.provision(ca, dir, "fund", List.of("medical-insurance-fund"), null);
     csv = dir.resolve("settlements.csv");
-    Files.writeString(csv, "person_id,amount\nA,1.5\nB,2.5\nC,3.0\n");
+    Files.writeString(
+        csv,
+        "national_id,visit_date,amount\nA1,2026-01-01,1.5\nB2,2026-01-02,2.5\nC3,2026-01-03,3.0\n");
     policy = dir.resolve("claims-matching.json");
     try (InputStream in =
         getClass().getResourceAsStream("/io/sluice/policy/examples/claims-matching-offer.json")) {
@@ -50,7 +52,7 @@ class DatasetCliTest {
             "Settled claims");
     assertThat(added.exitCode()).as(added.err()).isZero();
     assertThat(added.out())
-        .contains("published dataset settlements (3 rows, 2 columns) with offer claims-matching");
+        .contains("published dataset settlements (3 rows, 3 columns) with offer claims-matching");
     Path declared = config.resolveSibling("datasets").resolve("settlements.yaml");
     assertThat(Files.readString(declared))
         .contains("id: \"settlements\"")
@@ -60,7 +62,7 @@ class DatasetCliTest {
     assertThat(listed.exitCode()).as(listed.out()).isZero();
     assertThat(listed.out())
         .contains("dataset settlements  \"Settled claims\"  3 rows")
-        .contains("person_id")
+        .contains("national_id")
         .contains("offer claims-matching");
 
     Cli again =
@@ -118,6 +120,37 @@ class DatasetCliTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("nope.csv");
     assertThat(config.resolveSibling("datasets").resolve("settlements.yaml")).doesNotExist();
+  }
+
+  @Test
+  void refusesAPsiOfferThatDoesNotBindItsKeyOrNamesAColumnTheDatasetLacks() throws Exception {
+    String offer = Files.readString(policy);
+    Path unbound = dir.resolve("unbound.json");
+    Files.writeString(
+        unbound,
+        offer
+            .replaceAll("\\{\\s*\"leftOperand\": \"sluice:keyColumns\"[^}]*\\},?", "")
+            .replaceAll(",(\\s*\\])", "$1"));
+    Path missing = dir.resolve("missing.json");
+    Files.writeString(missing, offer.replace("national_id:upper,visit_date", "person_id"));
+    for (Path p : List.of(unbound, missing)) {
+      Cli refused =
+          Cli.run(
+              "dataset",
+              "add",
+              "--config",
+              config.toString(),
+              "--id",
+              "s",
+              "--source",
+              csv.toString(),
+              "--policy",
+              p.toString());
+      assertThat(refused.exitCode()).as(refused.err()).isEqualTo(2);
+      assertThat(refused.err())
+          .contains(p == unbound ? "does not bind the key columns" : "person_id");
+    }
+    assertThat(config.resolveSibling("datasets").resolve("s.yaml")).doesNotExist();
   }
 
   @Test

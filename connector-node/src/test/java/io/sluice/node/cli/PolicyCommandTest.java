@@ -221,7 +221,7 @@ class PolicyCommandTest {
             "acceptable.json",
             "{\"@type\":\"Set\",\"assignee\":\"sluice://health/insurer-a\",\"permission\":[{\"action\":\"use\","
                 + "\"constraint\":[{\"leftOperand\":\"count\",\"operator\":\"lteq\",\"rightOperand\":5}],"
-                + "\"duty\":[{\"action\":\"delete\"}]}]}");
+                + "\"duty\":[{\"action\":\"delete\"},{\"action\":\"inform\"}]}]}");
     Path refusing =
         write(
             "refusing.json",

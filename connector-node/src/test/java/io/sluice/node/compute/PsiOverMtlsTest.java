@@ -234,7 +234,9 @@ class PsiOverMtlsTest {
     JsonNode summary = JSON.readTree(r.out());
     assertThat(summary.get("outcome").asText()).isEqualTo("released");
     assertThat(summary.get("inputRows").asLong()).isEqualTo(150);
-    assertThat(summary.get("senderRows").asLong()).isEqualTo(400);
+    assertThat(summary.get("inputKeys").asLong()).isEqualTo(distinctClaimKeys());
+    assertThat(summary.get("skippedRows").asLong()).isZero();
+    assertThat(summary.get("senderKeys").asLong()).isEqualTo(400);
     assertThat(summary.get("outputRows").asLong()).isEqualTo(expectedMatches);
     List<String> lines = Files.readAllLines(out);
     assertThat(lines.get(0))
@@ -281,6 +283,15 @@ class PsiOverMtlsTest {
     long distinct = settledKeysInClaims();
     assertThat(JSON.readTree(count.out()).get("intersectionSize").asLong()).isEqualTo(distinct);
     assertThat(JSON.readTree(count.out()).get("matchedRows").asLong()).isZero();
+  }
+
+  long distinctClaimKeys() throws IOException {
+    return Files.readAllLines(claims).stream()
+        .skip(1)
+        .map(l -> l.split(","))
+        .map(f -> f[1].toUpperCase() + "|" + f[2])
+        .distinct()
+        .count();
   }
 
   long settledKeysInClaims() throws IOException {

@@ -85,7 +85,8 @@ class ResultsNodeTest {
                     .computation(
                         Computation.of("psi-label")
                             .withInputRows(10)
-                            .withOutputColumns("settled_amount"))
+                            .withOutputColumns("settled_amount")
+                            .withKeyColumns("national_id:upper,visit_date"))
                     .build());
     assertThat(decision.permitted()).as(decision.toString()).isTrue();
     return decision.duties().get(0);
@@ -125,6 +126,7 @@ class ResultsNodeTest {
       Path matched = result(config, "matched.csv");
       ResultRecord r = results.register("ag-1", "s-1", "trace-1", matched, 2, Optional.of(duty));
       Path kept = result(config, "kept.csv");
+      clock.advance(Duration.ofSeconds(1)); // the list is ordered by creation
       ResultRecord undated = results.register("ag-2", "s-2", "trace-2", kept, 2, Optional.empty());
 
       CliRunner.Result listed = CliRunner.run("results", "list", "--config", config.toString());
@@ -146,7 +148,7 @@ class ResultsNodeTest {
       assertThat(first.get("state").asText()).isEqualTo("KEPT");
       assertThat(first.get("violation").isNull()).isTrue();
 
-      clock.advance(Duration.ofHours(2).plusMinutes(1));
+      clock.advance(Duration.ofHours(2).plusMinutes(1)); // 61 s after the deadline (one earlier)
       assertThat(results.sweep()).isEqualTo(new ResultRetention.SweepSummary(1, 0, 0));
       assertThat(matched).doesNotExist();
       assertThat(config.resolveSibling("matched.csv.sluice-result.json")).doesNotExist();
@@ -157,7 +159,7 @@ class ResultsNodeTest {
       AuditEvent deleted = trace(node, "trace-1").get(1);
       assertThat(deleted.agreementId()).isEqualTo("ag-1");
       assertThat(deleted.details().get("state").asText()).isEqualTo("DELETED");
-      assertThat(deleted.details().get("lateSeconds").asLong()).isEqualTo(60);
+      assertThat(deleted.details().get("lateSeconds").asLong()).isEqualTo(61);
       assertThat(results.violatedDuties("ag-1")).isEmpty();
 
       CliRunner.Result after =

@@ -34,7 +34,7 @@ class NarrowingTest {
             "{\"leftOperand\":\"sluice:outputColumns\",\"operator\":\"isPartOf\",\"rightOperand\":[\"settled_amount\",\"claim_id\"]},"
                 + "{\"leftOperand\":\"sluice:inputRows\",\"operator\":\"lteq\",\"rightOperand\":300000},"
                 + "{\"leftOperand\":\"count\",\"operator\":\"lteq\",\"rightOperand\":100}",
-            DELETE_IN_7_DAYS);
+            DELETE_IN_7_DAYS + ",{\"action\":\"inform\"}");
 
     NarrowingResult result = Narrowing.narrow(OFFER, acceptable);
 

@@ -42,12 +42,13 @@ class CompiledPolicyTest {
   }
 
   @Test
-  void permitsTheClaimsMatchingRequestWithItsDeleteDuty() {
+  void permitsTheClaimsMatchingRequestWithItsDeleteAndInformDuties() {
     Decision d = compile(CLAIMS).evaluate(claimsRequest().build());
 
     assertThat(d.permitted()).isTrue();
     assertThat(d.grantedBy()).containsExactly("urn:sluice:offer:claims-matching-2026:match");
-    assertThat(d.duties()).hasSize(1);
+    assertThat(d.duties()).hasSize(2);
+    assertThat(d.duties().get(1).action()).isEqualTo("inform");
     assertThat(d.duties().get(0).action()).isEqualTo("delete");
     assertThat(d.duties().get(0).retention()).contains("P30D");
     assertThat(d.duties().get(0).pointer()).isEqualTo("/permission/0/duty/0");
