@@ -267,7 +267,11 @@ public final class EcdhPsiReceiver extends Party {
     long distinct = 0;
     for (int off = 0; off < tags.length; off += PsiConfig.TAG_LENGTH) {
       int head = index.find(tags, off);
-      if (head >= 0 && index.markHit(head)) {
+      if (head >= 0) {
+        if (!index.markHit(head)) {
+          // An honest sender sends each of its distinct keys once.
+          throw violation("the sender sent one key twice");
+        }
         distinct++;
         if (matched != null) {
           for (int e = head; e >= 0; e = index.next(e)) {

@@ -112,8 +112,29 @@ public final class EcdhPsiSender extends Party {
     io.send(FrameType.END, Control.end(FrameType.REPLY, receiverKeys));
   }
 
+  /**
+   * Refuses a psi-cardinality session whose reply tags (12 bytes per receiver key, held for the
+   * shuffle) would take more than a quarter of this JVM's heap: checked by the node before it
+   * spends a use, and again here.
+   *
+   * @throws SluiceException RESOURCE_EXHAUSTED
+   */
+  public static void requireMemoryFor(PsiMode mode, long receiverKeys) {
+    long bytes = receiverKeys * (PsiConfig.TAG_LENGTH + 8L);
+    if (mode == PsiMode.CARDINALITY && bytes > Runtime.getRuntime().maxMemory() / 4) {
+      throw new SluiceException(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          "psi-cardinality with "
+              + receiverKeys
+              + " receiver keys needs "
+              + (bytes >> 20)
+              + " MiB of this node's heap; split the input into buckets");
+    }
+  }
+
   private void answerShuffled(BufferAllocator allocator, X25519Blinding b, long receiverKeys) {
     int tag = PsiConfig.TAG_LENGTH;
+    requireMemoryFor(PsiMode.CARDINALITY, receiverKeys);
     // receiverKeys <= maxReceiverRows <= MAX_ROWS (checked in the handshake): the array fits.
     byte[] all = new byte[Math.multiplyExact((int) receiverKeys, tag)];
     long received = 0;

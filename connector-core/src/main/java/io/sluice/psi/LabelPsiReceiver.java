@@ -161,10 +161,13 @@ public final class LabelPsiReceiver extends Party {
         }
         int head = index.find(batch.tags(), i * PsiConfig.TAG_LENGTH);
         if (head >= 0) {
-          matches.add(new Match(position + i, ct, head));
-          if (index.markHit(head)) {
-            distinct++;
+          if (!index.markHit(head)) {
+            // An honest table has one entry per distinct key; a repeat would only make us hold
+            // more.
+            throw violation("the sender's table holds one key twice");
           }
+          matches.add(new Match(position + i, ct, head));
+          distinct++;
         }
       }
       position += batch.rows();

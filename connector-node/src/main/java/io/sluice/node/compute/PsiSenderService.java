@@ -218,6 +218,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
                     keyColumns,
                     caller),
                 PsiDuties.forProvider(context.self(), context.duties()));
+    EcdhPsiSender.requireMemoryFor(mode, start.getReceiverRows());
     // The expensive local step comes before the use is spent: a table that cannot be built costs
     // the consumer nothing.
     SenderTables.Prepared table =

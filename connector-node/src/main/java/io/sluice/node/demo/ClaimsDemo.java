@@ -196,10 +196,11 @@ public final class ClaimsDemo {
       say(
           String.format(
               Locale.ROOT,
-              "   %s: %,d of %,d claims matched, in %.1f s; result in %s",
+              "   %s: %,d of %,d claims matched (%,d without an id skipped), in %.1f s; result in %s",
               psi.getOutcome(),
               psi.getMatchedRows(),
               psi.getInputRows(),
+              psi.getSkippedRows(),
               psi.getElapsedMs() / 1000.0,
               matched));
       int wrong = showResiduals(matched, fund);

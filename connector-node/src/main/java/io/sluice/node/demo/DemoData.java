@@ -89,7 +89,8 @@ public final class DemoData {
 
   /**
    * Writes an insurer's claims CSV with {@code rows} claims, a share {@code overlap} of them for
-   * visits the fund settled (the rest are visits the fund never saw). Returns how many overlap.
+   * visits the fund settled (the rest are visits the fund never saw, about one in fifty of them
+   * without a national id). Returns how many overlap.
    */
   public int insurer(Path file, String prefix, int rows, double overlap, long seed) {
     Random random = new Random(seed);
@@ -106,6 +107,10 @@ public final class DemoData {
           visit = s.visit();
           claimed = s.totalCost();
           known++;
+        } else if (random.nextInt(50) == 0) {
+          id = ""; // a claim whose form came in without an id: it matches nothing
+          visit = LocalDate.of(2026, 1, 1).plusDays(random.nextInt(300));
+          claimed = BigDecimal.valueOf(80 + random.nextInt(24_000));
         } else {
           id =
               (char) ('A' + random.nextInt(26))

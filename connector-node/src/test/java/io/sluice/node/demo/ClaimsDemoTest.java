@@ -49,6 +49,7 @@ class ClaimsDemoTest {
     assertThat(result.fundSawReceiverKeys()).isEqualTo(result.psi().getInputKeys());
     assertThat(result.psi().getInputKeys()).isPositive().isLessThanOrEqualTo(300);
     assertThat(result.psi().getInputRows()).isEqualTo(300);
+    assertThat(result.psi().getSkippedRows()).as("claims without an id").isPositive();
     assertThat(result.traceVerified()).isTrue();
     assertThat(Files.readString(result.traceHtml())).contains("VERIFIED").contains("<svg");
     assertThat(text).contains("TERMINATED").contains("insurer owes").contains("VERIFIED");
