@@ -139,19 +139,20 @@ public final class ComputeGuard {
         store
             .agreement(intent.agreementId())
             .orElseThrow(() -> refuse("no agreement " + intent.agreementId()));
-    if (!stored.finalized()) {
-      throw refuse("agreement " + stored.agreementId() + " is not FINALIZED");
-    }
-    if (stored.terminated()) {
-      throw refuse(
-          "agreement " + stored.agreementId() + " was terminated: " + stored.terminatedReason());
-    }
+    // Who asks comes first: anyone else learns nothing about the agreement's state.
     if (!stored.consumerId().equals(intent.consumer().participant())) {
       throw refuse(
           "agreement "
               + stored.agreementId()
               + " was not made with "
               + intent.consumer().participant());
+    }
+    if (!stored.finalized()) {
+      throw refuse("agreement " + stored.agreementId() + " is not FINALIZED");
+    }
+    if (stored.terminated()) {
+      throw refuse(
+          "agreement " + stored.agreementId() + " was terminated: " + stored.terminatedReason());
     }
     var signed = Agreements.parseSigned(stored.signedAgreement());
     Agreements.Check check = Agreements.check(signed, trust);

@@ -9,8 +9,10 @@ import java.util.List;
 
 /**
  * The duties this node found violated, durably, per agreement: what a node observes by itself (a
- * provider that never received a use's inform notice). {@link ComputeGuard} passes them to the
- * policy evaluation, which then denies the permission that carried the duty.
+ * provider that has not received a use's inform notice: recorded when the use is spent, cleared
+ * when a valid notice arrives, so a crash or any other ending in between leaves it standing).
+ * {@link ComputeGuard} passes them to the policy evaluation, which then denies the permission that
+ * carried the duty.
  */
 public final class DutyLedger {
   private final Database db;
@@ -19,18 +21,36 @@ public final class DutyLedger {
     this.db = db;
   }
 
-  /** Records that {@code dutyPointer} of the agreement was violated, and why. */
-  public void record(String agreementId, String dutyPointer, String reason, Instant at) {
+  /**
+   * Records that {@code dutyPointer} of the agreement was violated, and why; returns the entry's id
+   * (for {@link #clear}, when the violation was recorded ahead of the proof that would undo it).
+   */
+  public String record(String agreementId, String dutyPointer, String reason, Instant at) {
+    String id = java.util.UUID.randomUUID().toString();
     db.inTransaction(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "INSERT INTO duty_violations (agreement_id, duty_pointer, reason, recorded_ms)"
-                      + " VALUES (?, ?, ?, ?)")) {
-            s.setString(1, agreementId);
-            s.setString(2, dutyPointer);
-            s.setString(3, reason);
-            s.setLong(4, at.toEpochMilli());
+                  "INSERT INTO duty_violations (id, agreement_id, duty_pointer, reason, recorded_ms)"
+                      + " VALUES (?, ?, ?, ?, ?)")) {
+            s.setString(1, id);
+            s.setString(2, agreementId);
+            s.setString(3, dutyPointer);
+            s.setString(4, reason);
+            s.setLong(5, at.toEpochMilli());
+            return s.executeUpdate();
+          }
+        });
+    return id;
+  }
+
+  /** Removes an entry {@link #record} returned: the duty was fulfilled after all. */
+  public void clear(String id) {
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM duty_violations WHERE id = ?")) {
+            s.setString(1, id);
             return s.executeUpdate();
           }
         });

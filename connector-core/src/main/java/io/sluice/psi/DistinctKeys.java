@@ -32,16 +32,21 @@ public final class DistinctKeys {
   private byte[][] chunks = new byte[4][];
   private int chunkCount;
   private int chunkFill;
-  private long[] positions = new long[1024];
-  private int[] hashes = new int[1024];
-  private int[] slots = new int[2048]; // id + 1, 0 = empty
+  private long[] positions;
+  private int[] hashes;
+  private int[] slots; // id + 1, 0 = empty
   private int size;
   private final int[] rowKeys;
   private long rows;
   private long skipped;
 
-  private DistinctKeys(int[] rowKeys) {
+  /** Sized for {@code expected} distinct keys, so that collecting them copies no array. */
+  private DistinctKeys(int[] rowKeys, int expected) {
     this.rowKeys = rowKeys;
+    int capacity = Math.max(16, expected);
+    this.positions = new long[capacity];
+    this.hashes = new int[capacity];
+    this.slots = new int[(int) Math.min(1 << 30, Long.highestOneBit(2L * capacity - 1) << 1)];
   }
 
   /**
@@ -58,7 +63,7 @@ public final class DistinctKeys {
           ErrorCode.INPUT_LIMIT_EXCEEDED,
           "a PSI input holds at most " + PsiConfig.MAX_ROWS + " rows per session, not " + rowCount);
     }
-    DistinctKeys d = new DistinctKeys(mapRows ? new int[(int) rowCount] : null);
+    DistinctKeys d = new DistinctKeys(mapRows ? new int[(int) rowCount] : null, (int) rowCount);
     for (long r = 0; r < rowCount; r++) {
       if (!keys.hasNext()) {
         throw shortInput();

@@ -113,10 +113,12 @@ public final class LabelPsiReceiver extends Party {
           Control.result(PsiOutcome.WITHHELD, "withheld: below minimum group size"));
       return PsiReceiverResult.withheld(PsiMode.LABEL, input, senderKeys);
     }
+    // RESULT goes out before the matched entries are opened: how long opening takes would
+    // otherwise tell the sender roughly how many matched.
+    io.send(FrameType.RESULT, Control.result(PsiOutcome.RELEASED, ""));
     List<LabelMatch> labels = join(keys, open(crypto, matches, outputs, n));
     BitSet rows = new BitSet();
     labels.forEach(m -> rows.set(m.receiverRow()));
-    io.send(FrameType.RESULT, Control.result(PsiOutcome.RELEASED, ""));
     return new PsiReceiverResult(
         PsiOutcome.RELEASED,
         PsiMode.LABEL,

@@ -59,12 +59,12 @@ public record PsiConfig(
   public static final int MAX_BATCH_SIZE = 1 << 20;
 
   /**
-   * The most rows, and distinct keys, one side of one session may hold: 2^28. Every array a party
-   * sizes by a row count (tags at 12 bytes, blinded values at 32 or 33 bytes, the hash indexes)
-   * stays within Java's array limit below it; larger inputs are split into hash buckets, each a
-   * session.
+   * The most rows, and distinct keys, one side of one session may hold: 2^27 (134,217,728). Every
+   * array a party sizes by a count stays within Java's int-indexed limits below it (12-byte tags of
+   * all keys: 1.6 GB; hash indexes: at most 2^28 slots), so no size computation can overflow;
+   * larger inputs are split into hash buckets, each a session.
    */
-  public static final long MAX_ROWS = 1L << 28;
+  public static final long MAX_ROWS = 1L << 27;
 
   static final int MAX_ID_BYTES = 120;
 

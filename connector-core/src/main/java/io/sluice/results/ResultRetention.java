@@ -373,15 +373,6 @@ public final class ResultRetention {
     return grace;
   }
 
-  /**
-   * When a result kept now under {@code deleteDuty} must be deleted: now plus its retention (what a
-   * notice of use announces before the result is registered); empty without a duty.
-   */
-  public Optional<Instant> deadline(Optional<Obligation> deleteDuty) {
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    return deleteDuty.map(d -> duty(d, now).deleteBy());
-  }
-
   private static ResultRecord.Duty duty(Obligation duty, Instant from) {
     if (!"delete".equals(duty.action())) {
       throw new SluiceException(

@@ -9,9 +9,11 @@ import java.util.SplittableRandom;
 
 /**
  * The heap that the receiver's inherent state takes at a given size, without the crypto (a {@code
- * main}, never a test): the tag index of psi / psi-cardinality (plus the matched-row bitmap), and
- * for psi-label the index plus F(x) per row. Run it with {@code -Xmx1g} and a row count to see
- * whether that many receiver rows fit; see docs/psi.md.
+ * main}, never a test): its distinct keys with the row map ({@link DistinctKeys}, here with 30-byte
+ * keys, the encoding of a ten-character id and a date, every row a distinct key), the tag index of
+ * psi / psi-cardinality (plus the matched-key bitmap), and for psi-label the index plus F(x) per
+ * key. Run it with {@code -Xmx1g} and a row count to see whether that many receiver rows fit; see
+ * docs/psi.md.
  *
  * <p>Arguments: {@code mode rows}, mode {@code psi} or {@code label}.
  */
@@ -23,6 +25,24 @@ public final class PsiMemoryProbe {
     int n = Integer.parseInt(args[1]);
     long before = usedAfterGc();
     SplittableRandom random = new SplittableRandom(1);
+    DistinctKeys keys =
+        DistinctKeys.collect(
+            n,
+            new java.util.Iterator<byte[]>() {
+              private int i;
+
+              @Override
+              public boolean hasNext() {
+                return i < n;
+              }
+
+              @Override
+              public byte[] next() {
+                return String.format(Locale.ROOT, "1___X%09d1___2026-%06d", i++, i % 999_999)
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+              }
+            },
+            true);
     TagIndex index = new TagIndex(n);
     byte[] tag = new byte[PsiConfig.TAG_LENGTH];
     List<byte[]> outputs = new ArrayList<>();
@@ -50,7 +70,7 @@ public final class PsiMemoryProbe {
         (after - before) / (double) n,
         Runtime.getRuntime().maxMemory() >> 20);
     // Keep the structures reachable until measured.
-    if (index.size() != n || outputs.size() < 0 || matched.cardinality() < 0) {
+    if (index.size() != n || keys.size() != n || outputs.size() < 0 || matched.cardinality() < 0) {
       throw new AssertionError();
     }
   }

@@ -210,6 +210,9 @@ public final class SluiceNode implements AutoCloseable {
             new SynchronousQueue<>(),
             daemonThreads("sluice-psi-session"));
     resources.push(sessions::shutdownNow);
+    ScheduledExecutorService timers =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("sluice-session-watchdog"));
+    resources.push(timers::shutdownNow);
     ComputeContext compute =
         new ComputeContext(
             identity.credentials().identity(),
@@ -224,6 +227,7 @@ public final class SluiceNode implements AutoCloseable {
             peers,
             new SenderTables(4),
             new DutyLedger(database),
+            timers,
             new ComputeContext.Limits(
                 Duration.ofHours(24),
                 limits.maxMessageBytes() - 64 * 1024,
@@ -246,6 +250,8 @@ public final class SluiceNode implements AutoCloseable {
             .sslContext(TlsContexts.server(identity.credentials(), identity.trust(), refusals))
             .maxInboundMessageSize(limits.maxMessageBytes())
             .maxInboundMetadataSize(16 * 1024)
+            // A peer holds at most this many calls per connection (each can queue a few frames).
+            .maxConcurrentCallsPerConnection(64)
             .handshakeTimeout(limits.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .addService(

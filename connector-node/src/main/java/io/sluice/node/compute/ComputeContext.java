@@ -38,6 +38,7 @@ import org.apache.arrow.memory.BufferAllocator;
  * @param workers runs the parallel curve work of sessions (one thread per core)
  * @param sessions runs sessions, one thread each; bounded, it rejects a session beyond its size
  * @param duties the duties this node found violated
+ * @param timers runs the sessions' watchdogs (deadlines)
  */
 public record ComputeContext(
     PeerIdentity identity,
@@ -52,6 +53,7 @@ public record ComputeContext(
     PeerChannels peers,
     SenderTables tables,
     DutyLedger duties,
+    java.util.concurrent.ScheduledExecutorService timers,
     Limits limits) {
 
   /**

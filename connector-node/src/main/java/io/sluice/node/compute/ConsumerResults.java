@@ -7,7 +7,6 @@ import io.sluice.policy.eval.Obligation;
 import io.sluice.results.ResultRecord;
 import io.sluice.results.ResultRetention;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -54,11 +53,6 @@ public final class ConsumerResults {
    */
   void checkOutput(Path output) {
     retention.checkDeletable(output, Optional.empty());
-  }
-
-  /** When a result kept now under {@code delete} must be deleted. */
-  Optional<Instant> deadline(Optional<Obligation> delete) {
-    return retention.deadline(delete);
   }
 
   /** Registers a written output; fails closed (the output is deleted when this throws). */

@@ -85,7 +85,9 @@ public final class GrpcPsiChannel implements PsiChannel {
             channel.peerEnded(
                 new SluiceException(ErrorCode.CANCELLED, "the receiver cancelled the stream")));
     channel.outbound = out;
-    out.request(WINDOW);
+    // One message until the computation is admitted: a stream that names nothing valid cannot
+    // park frames here (openWindow lets the rest in).
+    out.request(1);
     return channel;
   }
 
@@ -153,6 +155,14 @@ public final class GrpcPsiChannel implements PsiChannel {
         in.onCompleted();
       }
     };
+  }
+
+  /** Server end: lets the admitted session's flow-control window in (WINDOW messages ahead). */
+  public void openWindow() {
+    CallStreamObserver<ComputeMessage> out = outbound;
+    if (out != null) {
+      out.request(WINDOW - 1);
+    }
   }
 
   /**

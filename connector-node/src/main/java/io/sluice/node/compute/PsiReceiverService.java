@@ -24,7 +24,6 @@ import io.sluice.node.grpc.StatusMapping;
 import io.sluice.node.grpc.TraceIds;
 import io.sluice.policy.PolicyCodec;
 import io.sluice.policy.PolicyTerms;
-import io.sluice.policy.eval.Obligation;
 import io.sluice.proto.v1.ComputeControlServiceGrpc;
 import io.sluice.proto.v1.ComputeMessage;
 import io.sluice.proto.v1.ComputeServiceGrpc;
@@ -177,6 +176,12 @@ public final class PsiReceiverService
     }
     output.ifPresent(results::checkOutput);
     int batch = ComputeContext.batchSize(request.getBatchSize());
+    // Every session parameter is checked now, before a use is spent (the epoch comes later).
+    PsiConfig.builder(mode, stored.agreementId(), "check", keyColumns)
+        .keyEpoch(mode == PsiMode.LABEL ? "check" : "")
+        .batchSize(batch)
+        .maxFrameBytes(context.maxFrameBytes())
+        .build();
     DistinctKeys distinct;
     try (BufferAllocator a =
             context.allocator().newChildAllocator("psi-input", 0, context.sessionMemoryLimit());
@@ -378,21 +383,24 @@ public final class PsiReceiverService
     private record Released(long outputRows, Optional<Instant> deleteBy, String reason) {}
 
     /**
-     * The release step, in this order: the notice of use (when the agreement has an inform duty:
-     * without the provider's acknowledgement nothing is written), the audit record, the output, its
-     * registration for deletion.
+     * The release step, in this order: the audit record, the output, its registration for deletion
+     * (the deadline), then — when the agreement has an inform duty — the notice of use with that
+     * deadline. The provider's acknowledgement is recorded, not required: the provider has already
+     * seen the outcome, so waiting for it would let the provider veto a result it knows to be
+     * released.
      */
     private Released release(
         PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
       running.set(null);
-      boolean released = result.outcome() == PsiOutcome.RELEASED;
-      Optional<Obligation> delete = permit.duty("delete");
-      Optional<Instant> deleteBy =
-          released && plan.output().isPresent() ? results.deadline(delete) : Optional.empty();
+      Released released = keep(result, accept, allocator);
       if (accept.getNoticeRequired()) {
-        notifyUse(result, deleteBy);
+        notifyUse(result, released.deleteBy());
       }
-      if (!released) {
+      return released;
+    }
+
+    private Released keep(PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
+      if (result.outcome() != PsiOutcome.RELEASED) {
         audit.append(
             audit
                 .event(EventType.RESULT_WITHHELD)
@@ -426,7 +434,7 @@ public final class PsiReceiverService
               traceId,
               plan.output().get(),
               rows,
-              delete);
+              permit.duty("delete"));
       return new Released(rows, kept.deleteBy(), "");
     }
 
@@ -437,17 +445,19 @@ public final class PsiReceiverService
               .setOutcome(result.outcome().name().toLowerCase(Locale.ROOT))
               .setDeleteByMs(deleteBy.map(Instant::toEpochMilli).orElse(0L))
               .build();
-      channel.sendControl(ComputeMessage.newBuilder().setNotice(notice).build());
-      ComputeMessage ack = channel.receiveControl(NOTICE_ACK_TIMEOUT);
-      if (!ack.hasNoticeAck()) {
-        throw new SluiceException(
-            ErrorCode.PROTOCOL_VIOLATION, "the provider did not acknowledge the notice of use");
+      boolean acknowledged;
+      try {
+        channel.sendControl(ComputeMessage.newBuilder().setNotice(notice).build());
+        acknowledged = channel.receiveControl(NOTICE_ACK_TIMEOUT).hasNoticeAck();
+      } catch (SluiceException e) {
+        acknowledged = false;
       }
       var event =
           audit
               .event(EventType.USE_NOTICE_SENT)
               .detail("use", notice.getUse())
-              .detail("outcome", notice.getOutcome());
+              .detail("outcome", notice.getOutcome())
+              .detail("acknowledged", acknowledged);
       deleteBy.ifPresent(d -> event.detail("deleteBy", d.toString()));
       audit.append(event.build());
     }

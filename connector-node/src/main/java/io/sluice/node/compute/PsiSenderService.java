@@ -9,6 +9,7 @@ import io.sluice.compute.PsiDuties;
 import io.sluice.compute.RowStream;
 import io.sluice.compute.SenderTables;
 import io.sluice.data.DatasetInfo;
+import io.sluice.data.DatasetProbe;
 import io.sluice.data.KeyExtractor;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
@@ -17,7 +18,6 @@ import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.Role;
 import io.sluice.node.grpc.Caller;
 import io.sluice.node.grpc.TraceIds;
-import io.sluice.policy.eval.Obligation;
 import io.sluice.proto.v1.ComputeMessage;
 import io.sluice.proto.v1.ComputeServiceGrpc;
 import io.sluice.proto.v1.NoticeAck;
@@ -36,7 +36,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
@@ -53,9 +52,13 @@ import org.slf4j.LoggerFactory;
 public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(PsiSenderService.class);
   private static final Pattern SESSION = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+  private static final Pattern AGREEMENT = Pattern.compile("[A-Za-z0-9._:-]{1,120}");
 
   /** How long a receiver has for its notice of use once the protocol has ended. */
   static final Duration NOTICE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The longest the provider waits for any one frame of an admitted session. */
+  static final Duration RECEIVE_TIMEOUT = Duration.ofMinutes(2);
 
   private final ComputeContext context;
 
@@ -73,30 +76,43 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
       context.sessions().execute(() -> serve(caller, traceId, channel));
     } catch (RejectedExecutionException e) {
       log.info("refused a PSI session from {}: every session slot is taken", caller.participant());
-      channel.fail(
+      SluiceException busy =
           new SluiceException(
               ErrorCode.RESOURCE_EXHAUSTED,
-              "the provider runs as many computations as it allows; try again later"));
+              "the provider runs as many computations as it allows; try again later");
+      refusedBeforeStart(caller, traceId, busy);
+      channel.fail(busy);
     }
     return channel.inbound();
   }
 
-  /** A session the guard admitted, with everything it runs with. */
+  /**
+   * A session the guard admitted, with everything it runs with.
+   *
+   * @param pendingNotice the ledger entry that stands as the inform duty's violation until the
+   *     notice of this use arrives; null without an inform duty
+   */
   private record Admitted(
       NegotiationStore.StoredAgreement agreement,
       ComputeGuard.Permit permit,
       PsiMode mode,
       DatasetEntry dataset,
-      DatasetInfo info,
       KeyExtractor keys,
-      PsiConfig.Builder config,
-      SenderTables.Prepared table) {}
+      PsiConfig config,
+      SenderTables.Prepared table,
+      String pendingNotice) {}
 
   private void serve(PeerIdentity caller, String traceId, GrpcPsiChannel channel) {
     FrameAudit audit = null;
     boolean started = false;
     try {
-      PsiStart start = receiveStart(channel);
+      PsiStart start;
+      try {
+        start = receiveStart(channel);
+      } catch (SluiceException e) {
+        refusedBeforeStart(caller, traceId, e);
+        throw e;
+      }
       PsiMode mode = ComputeContext.mode(start.getMode());
       audit =
           new FrameAudit(
@@ -115,7 +131,9 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
               .detail("receiverKeys", start.getReceiverRows())
               .build());
       Admitted session = admit(start, mode, caller);
+      Session running = new Session(session, channel, audit);
       channel.sendControl(ComputeMessage.newBuilder().setAccept(accept(session)).build());
+      channel.openWindow();
       channel.listener(audit);
       audit.append(
           audit
@@ -124,36 +142,178 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
               .detail("use", session.permit().useNumber())
               .build());
       started = true;
-      PsiSenderResult result = run(session, channel);
-      boolean released = result.outcome() == PsiOutcome.RELEASED;
-      audit.append(
-          audit
-              .event(released ? EventType.RESULT_RELEASED : EventType.RESULT_WITHHELD)
-              .detail("receiverKeys", result.receiverKeys())
-              .detail("inputRows", result.input().rows())
-              .detail("skippedRows", result.input().skippedRows())
-              .detail("distinctKeys", result.input().distinctKeys())
-              .build());
-      Optional<Obligation> inform = session.permit().duty("inform");
-      if (inform.isPresent()) {
-        awaitNotice(channel, audit, session, inform.get());
-      }
-      audit.append(
-          audit
-              .event(EventType.COMPUTATION_FINISHED)
-              .detail("bytesSent", channel.bytesSent())
-              .detail("bytesReceived", channel.bytesReceived())
-              .build());
+      running.run();
       channel.close();
     } catch (SluiceException e) {
       log.info("PSI session with {} ended: {}", caller.participant(), e.getMessage());
       if (audit != null) {
-        audit.ended(e, started);
+        try {
+          audit.ended(e, started);
+        } catch (RuntimeException auditFailed) {
+          log.warn("could not audit the end of a PSI session: {}", auditFailed.getMessage());
+        }
       }
       channel.fail(e);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       log.error("PSI session with {} failed", caller.participant(), e);
       channel.fail(new SluiceException(ErrorCode.INTERNAL, "internal error"));
+      if (e instanceof Error error) {
+        throw error;
+      }
+    } finally {
+      // Whatever happened, the call ends here: a no-op when it already closed or failed.
+      channel.fail(new SluiceException(ErrorCode.INTERNAL, "internal error"));
+    }
+  }
+
+  /** A refusal before the stream named a well-formed computation: audited without its ids. */
+  private void refusedBeforeStart(PeerIdentity caller, String traceId, SluiceException e) {
+    try {
+      context
+          .audit()
+          .append(
+              io.sluice.audit.AuditEvent.builder(EventType.COMPUTATION_REFUSED)
+                  .time(context.clock().instant())
+                  .traceId(traceId)
+                  .actor(context.self())
+                  .counterparty(caller.participant())
+                  .detail("code", e.code().name())
+                  .detail("reason", ComputeContext.shortReason(e))
+                  .build());
+    } catch (RuntimeException auditFailed) {
+      log.warn("could not audit a refused PSI stream: {}", auditFailed.getMessage());
+    }
+  }
+
+  /**
+   * One admitted session on this node: the protocol, then the notice of use. Until a valid notice
+   * arrives, the agreement's inform duty stands as violated in the ledger (recorded when the use
+   * was spent), so a consumer that leaves any other way — aborting, staying silent, sending a
+   * malformed or false notice — has violated it; a watchdog ends the session at its deadline.
+   */
+  private final class Session {
+    private final Admitted admitted;
+    private final GrpcPsiChannel channel;
+    private final FrameAudit audit;
+
+    Session(Admitted admitted, GrpcPsiChannel channel, FrameAudit audit) {
+      this.admitted = admitted;
+      this.channel = channel;
+      this.audit = audit;
+    }
+
+    void run() {
+      java.util.concurrent.atomic.AtomicReference<Runnable> cancel =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      var watchdog =
+          context
+              .timers()
+              .schedule(
+                  () -> {
+                    Runnable c = cancel.get();
+                    if (c != null) {
+                      c.run();
+                    }
+                    channel.fail(
+                        new SluiceException(
+                            ErrorCode.DEADLINE_EXCEEDED, "the session ran past its deadline"));
+                  },
+                  context.sessionDeadline().toMillis(),
+                  java.util.concurrent.TimeUnit.MILLISECONDS);
+      try {
+        PsiSenderResult result = protocol(cancel);
+        boolean released = result.outcome() == PsiOutcome.RELEASED;
+        audit.append(
+            audit
+                .event(released ? EventType.RESULT_RELEASED : EventType.RESULT_WITHHELD)
+                .detail("receiverKeys", result.receiverKeys())
+                .detail("inputRows", result.input().rows())
+                .detail("skippedRows", result.input().skippedRows())
+                .detail("distinctKeys", result.input().distinctKeys())
+                .build());
+        if (admitted.pendingNotice() != null) {
+          awaitNotice(result.outcome());
+        }
+        audit.append(
+            audit
+                .event(EventType.COMPUTATION_FINISHED)
+                .detail("bytesSent", channel.bytesSent())
+                .detail("bytesReceived", channel.bytesReceived())
+                .build());
+      } finally {
+        watchdog.cancel(false);
+      }
+    }
+
+    private PsiSenderResult protocol(java.util.concurrent.atomic.AtomicReference<Runnable> cancel) {
+      PsiConfig config = admitted.config();
+      try (BufferAllocator allocator =
+          context
+              .allocator()
+              .newChildAllocator("psi-" + config.sessionId(), 0, context.sessionMemoryLimit())) {
+        if (admitted.mode() == PsiMode.LABEL) {
+          LabelPsiSender sender =
+              new LabelPsiSender(
+                  config,
+                  channel.protocolView(),
+                  allocator,
+                  context.workers(),
+                  new SecureRandom(),
+                  PsiProgress.NONE,
+                  admitted.table().key(),
+                  admitted.table().table());
+          cancel.set(sender::cancel);
+          return sender.run();
+        }
+        try (RowStream<byte[]> rows =
+            RowStream.keys(
+                admitted.dataset().source(), allocator, config.batchSize(), admitted.keys())) {
+          EcdhPsiSender sender =
+              new EcdhPsiSender(
+                  config,
+                  channel.protocolView(),
+                  allocator,
+                  context.workers(),
+                  new SecureRandom(),
+                  PsiProgress.NONE);
+          cancel.set(sender::cancel);
+          long count = DatasetProbe.probe(admitted.dataset().source(), allocator).rowCount();
+          return sender.run(count, rows);
+        }
+      }
+    }
+
+    /**
+     * The inform duty: the receiver's notice of this use must arrive within {@link #NOTICE_TIMEOUT}
+     * and agree with what the protocol showed (its outcome, a use number, a deadline no later than
+     * the agreement allows); then the pending violation is cleared, the notice audited and
+     * acknowledged. Anything else leaves the violation standing.
+     */
+    private void awaitNotice(PsiOutcome outcome) {
+      ComputeMessage m = channel.receiveControl(NOTICE_TIMEOUT);
+      if (!m.hasNotice()) {
+        throw new SluiceException(ErrorCode.PROTOCOL_VIOLATION, "expected the notice of use");
+      }
+      UseNotice notice = m.getNotice();
+      String expected = outcome.name().toLowerCase(java.util.Locale.ROOT);
+      if (notice.getUse() < 1 || !notice.getOutcome().equals(expected)) {
+        throw new SluiceException(
+            ErrorCode.PROTOCOL_VIOLATION, "the notice of use does not match the session");
+      }
+      Instant deleteBy =
+          notice.getDeleteByMs() > 0 ? Instant.ofEpochMilli(notice.getDeleteByMs()) : null;
+      var event =
+          audit
+              .event(EventType.USE_NOTICE_RECEIVED)
+              .detail("use", notice.getUse())
+              .detail("outcome", expected);
+      if (deleteBy != null) {
+        event.detail("deleteBy", deleteBy.toString());
+      }
+      audit.append(event.build());
+      context.duties().clear(admitted.pendingNotice());
+      channel.sendControl(
+          ComputeMessage.newBuilder().setNoticeAck(NoticeAck.getDefaultInstance()).build());
     }
   }
 
@@ -168,6 +328,9 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
     if (!SESSION.matcher(start.getSessionId()).matches()) {
       throw new SluiceException(ErrorCode.MALFORMED_MESSAGE, "malformed session id");
     }
+    if (!AGREEMENT.matcher(start.getAgreementId()).matches()) {
+      throw new SluiceException(ErrorCode.MALFORMED_MESSAGE, "malformed agreement id");
+    }
     if (start.getReceiverRows() < 0 || start.getReceiverRows() > PsiConfig.MAX_ROWS) {
       throw new SluiceException(
           ErrorCode.INPUT_LIMIT_EXCEEDED,
@@ -178,9 +341,12 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
   }
 
   /**
-   * Everything this node decides on its own before data moves: our agreement with this caller, the
-   * guard's verdict on mode, key columns, revealed columns and key count (counting the use), the
-   * dataset and its key columns, and for psi-label the table of the current epoch and content.
+   * Everything this node decides on its own before data moves, in an order that tells a caller
+   * nothing before it is judged: our agreement with this caller and the guard's verdict on mode,
+   * key columns, revealed columns and key count; then the dataset and its key columns, the
+   * session's configuration and, for psi-label, the table of the current epoch and content; only
+   * then is the use spent (with an inform duty, together with the violation that stands until the
+   * notice of this use arrives).
    */
   private Admitted admit(PsiStart start, PsiMode mode, PeerIdentity caller) {
     NegotiationStore.StoredAgreement stored =
@@ -193,19 +359,9 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
                     new SluiceException(
                         ErrorCode.AGREEMENT_NOT_USABLE,
                         "no agreement " + start.getAgreementId() + " where we provide the data"));
-    List<String> payloadColumns = mode == PsiMode.LABEL ? start.getPayloadColumnsList() : List.of();
+    List<String> payloadColumns =
+        mode == PsiMode.LABEL ? revealed(start.getPayloadColumnsList()) : List.of();
     String keyColumns = KeyBinding.canonical(start.getKeyColumns());
-    DatasetEntry dataset =
-        context
-            .catalog()
-            .dataset(stored.datasetId())
-            .orElseThrow(
-                () ->
-                    new SluiceException(
-                        ErrorCode.NOT_FOUND,
-                        "dataset " + stored.datasetId() + " is not served now"));
-    DatasetInfo info = context.catalog().info(dataset.id()).orElseThrow();
-    KeyExtractor keys = KeyBinding.provider(keyColumns, info.schema());
     ComputeGuard.Judged judged =
         context
             .guard()
@@ -218,6 +374,17 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
                     keyColumns,
                     caller),
                 PsiDuties.forProvider(context.self(), context.duties()));
+    DatasetEntry dataset =
+        context
+            .catalog()
+            .dataset(stored.datasetId())
+            .orElseThrow(
+                () ->
+                    new SluiceException(
+                        ErrorCode.NOT_FOUND,
+                        "dataset " + stored.datasetId() + " is not served now"));
+    DatasetInfo info = context.catalog().info(dataset.id()).orElseThrow();
+    KeyExtractor keys = KeyBinding.provider(keyColumns, info.schema());
     EcdhPsiSender.requireMemoryFor(mode, start.getReceiverRows());
     // The expensive local step comes before the use is spent: a table that cannot be built costs
     // the consumer nothing.
@@ -225,107 +392,64 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
         mode == PsiMode.LABEL
             ? context.prepare(stored.agreementId(), dataset, keyColumns, payloadColumns)
             : null;
-    ComputeGuard.Permit permit = context.guard().spend(judged);
-    int batch = ComputeContext.batchSize(start.getBatchSize());
-    PsiConfig.Builder config =
+    PsiConfig.Builder builder =
         PsiConfig.builder(mode, stored.agreementId(), start.getSessionId(), keyColumns)
             // The receiver may announce and send no more keys than were admitted just now.
             .maxReceiverRows(start.getReceiverRows())
             .maxSenderRows(PsiConfig.MAX_ROWS)
-            .batchSize(batch)
+            .batchSize(ComputeContext.batchSize(start.getBatchSize()))
             .maxFrameBytes(context.maxFrameBytes())
-            .minResultGroupSize(permit.minResultGroupSize());
+            .receiveTimeout(RECEIVE_TIMEOUT);
     if (table != null) {
-      config.keyEpoch(table.table().keyEpoch());
+      builder.keyEpoch(table.table().keyEpoch());
     }
-    return new Admitted(stored, permit, mode, dataset, info, keys, config, table);
+    builder.build(); // every session parameter checked before the use is spent
+    ComputeGuard.Permit permit = context.guard().spend(judged);
+    PsiConfig config = builder.minResultGroupSize(permit.minResultGroupSize()).build();
+    String pending =
+        permit
+            .duty("inform")
+            .map(
+                d ->
+                    context
+                        .duties()
+                        .record(
+                            stored.agreementId(),
+                            d.pointer(),
+                            "use "
+                                + permit.useNumber()
+                                + " (session "
+                                + start.getSessionId()
+                                + ") was not notified",
+                            context.clock().instant()))
+            .orElse(null);
+    return new Admitted(stored, permit, mode, dataset, keys, config, table, pending);
+  }
+
+  /**
+   * The revealed columns as a canonical list: sorted, each once, at least one. Every distinct list
+   * is its own table (and its own padded entry length), so the same columns in another order or
+   * with repeats must not make another.
+   */
+  private static List<String> revealed(List<String> columns) {
+    List<String> sorted = columns.stream().sorted().toList();
+    if (sorted.isEmpty() || new HashSet<>(sorted).size() != sorted.size()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "psi-label reveals one or more distinct columns");
+    }
+    return sorted;
   }
 
   private static PsiAccept accept(Admitted session) {
     PsiAccept.Builder accept =
         PsiAccept.newBuilder()
             .setMinResultGroupSize(session.permit().minResultGroupSize())
-            .setNoticeRequired(session.permit().duty("inform").isPresent());
+            .setNoticeRequired(session.pendingNotice() != null);
     if (session.table() != null) {
       accept
           .setKeyEpoch(session.table().table().keyEpoch())
           .setPayloadSchemaJson(session.table().codec().schemaJson());
     }
     return accept.build();
-  }
-
-  private PsiSenderResult run(Admitted session, GrpcPsiChannel channel) {
-    PsiConfig config = session.config().build();
-    try (BufferAllocator allocator =
-        context
-            .allocator()
-            .newChildAllocator("psi-" + config.sessionId(), 0, context.sessionMemoryLimit())) {
-      if (session.mode() == PsiMode.LABEL) {
-        return new LabelPsiSender(
-                config,
-                channel.protocolView(),
-                allocator,
-                context.workers(),
-                new SecureRandom(),
-                PsiProgress.NONE,
-                session.table().key(),
-                session.table().table())
-            .run();
-      }
-      try (RowStream<byte[]> rows =
-          RowStream.keys(
-              session.dataset().source(), allocator, config.batchSize(), session.keys())) {
-        return new EcdhPsiSender(
-                config,
-                channel.protocolView(),
-                allocator,
-                context.workers(),
-                new SecureRandom(),
-                PsiProgress.NONE)
-            .run(session.info().rowCount(), rows);
-      }
-    }
-  }
-
-  /**
-   * The inform duty: the receiver's notice of this use must arrive within {@link #NOTICE_TIMEOUT};
-   * it is audited and acknowledged. Without it the duty is recorded as violated, which puts the
-   * agreement's permission out of force for later uses.
-   */
-  private void awaitNotice(
-      GrpcPsiChannel channel, FrameAudit audit, Admitted session, Obligation duty) {
-    UseNotice notice;
-    try {
-      ComputeMessage m = channel.receiveControl(NOTICE_TIMEOUT);
-      if (!m.hasNotice()) {
-        throw new SluiceException(ErrorCode.PROTOCOL_VIOLATION, "expected the notice of use");
-      }
-      notice = m.getNotice();
-    } catch (SluiceException e) {
-      String reason =
-          "use " + session.permit().useNumber() + " was not notified: " + e.getMessage();
-      context
-          .duties()
-          .record(
-              session.agreement().agreementId(), duty.pointer(), reason, context.clock().instant());
-      audit.append(
-          audit
-              .event(EventType.POLICY_DENIED)
-              .detail("code", ErrorCode.POLICY_DENIED.name())
-              .detail("reason", "inform duty violated: " + reason)
-              .build());
-      throw e;
-    }
-    var event =
-        audit
-            .event(EventType.USE_NOTICE_RECEIVED)
-            .detail("use", notice.getUse())
-            .detail("outcome", notice.getOutcome());
-    if (notice.getDeleteByMs() > 0) {
-      event.detail("deleteBy", Instant.ofEpochMilli(notice.getDeleteByMs()).toString());
-    }
-    audit.append(event.build());
-    channel.sendControl(
-        ComputeMessage.newBuilder().setNoticeAck(NoticeAck.getDefaultInstance()).build());
   }
 }

@@ -286,10 +286,21 @@ class PsiDutiesOverMtlsTest {
     }
   }
 
-  @Test
-  void aUseWithoutItsNoticeIsRecordedAndTheProviderRefusesTheNext() throws Exception {
-    String agreement = agree("psi");
-    // A consumer that runs the protocol to its end and leaves without the notice of use.
+  /** How a hostile consumer ends a session it ran to the end of the sender's set. */
+  enum Ending {
+    /** sends RESULT, then closes without a notice */
+    SILENCE,
+    /** never sends RESULT: cancels once it has everything it needs */
+    ABORT_BEFORE_RESULT,
+    /** sends a notice that does not match the session (another outcome) */
+    FALSE_NOTICE
+  }
+
+  /**
+   * A consumer that runs the psi protocol with our own receiver straight over a stream to the fund
+   * (no consumer node in between) and ends it as {@code ending} says.
+   */
+  private void hostileSession(String agreement, Ending ending) {
     GrpcPsiChannel channel = GrpcPsiChannel.client(8 << 20, "fund");
     ComputeServiceGrpc.newStub(asInsurer).psi(channel.responseObserver());
     String session = UUID.randomUUID().toString();
@@ -306,11 +317,39 @@ class PsiDutiesOverMtlsTest {
             .build());
     assertThat(channel.receiveControl(Duration.ofSeconds(30)).getAccept().getNoticeRequired())
         .isTrue();
+    io.sluice.psi.PsiChannel view = channel.protocolView();
+    io.sluice.psi.PsiChannel wire =
+        ending != Ending.ABORT_BEFORE_RESULT
+            ? view
+            : new io.sluice.psi.PsiChannel() {
+              @Override
+              public void send(io.sluice.psi.Frame frame) {
+                if (frame.type() == io.sluice.psi.FrameType.RESULT) {
+                  channel.close(); // everything is known; the RESULT never leaves
+                  throw new io.sluice.error.SluiceException(
+                      io.sluice.error.ErrorCode.CANCELLED, "gone");
+                }
+                view.send(frame);
+              }
+
+              @Override
+              public io.sluice.psi.Frame receive(Duration timeout) {
+                return view.receive(timeout);
+              }
+
+              @Override
+              public int maxFrameBytes() {
+                return view.maxFrameBytes();
+              }
+
+              @Override
+              public void close() {}
+            };
     var workers = Executors.newFixedThreadPool(2);
     try (RootAllocator allocator = new RootAllocator()) {
       new EcdhPsiReceiver(
               PsiConfig.builder(PsiMode.PSI, agreement, session, key).maxReceiverRows(2).build(),
-              channel.protocolView(),
+              wire,
               allocator,
               workers,
               new SecureRandom(),
@@ -319,19 +358,68 @@ class PsiDutiesOverMtlsTest {
               2,
               List.of("a".getBytes(StandardCharsets.UTF_8), "b".getBytes(StandardCharsets.UTF_8))
                   .iterator());
+    } catch (io.sluice.error.SluiceException e) {
+      assertThat(ending).isEqualTo(Ending.ABORT_BEFORE_RESULT);
     } finally {
       workers.shutdownNow();
     }
+    if (ending == Ending.FALSE_NOTICE) {
+      channel.sendControl(
+          ComputeMessage.newBuilder()
+              .setNotice(io.sluice.proto.v1.UseNotice.newBuilder().setUse(1).setOutcome("withheld"))
+              .build());
+    }
     channel.close();
+  }
 
-    org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () -> {
-              CliRunner.Result next = psi(agreement, "psi", dir.resolve("after-silence.arrow"));
-              assertThat(next.exitCode()).as(next.out() + next.err()).isEqualTo(3);
-              assertThat(next.err()).contains("violated").contains("was not notified");
+  @Test
+  void aUseWithoutAValidNoticeIsAViolationAndTheProviderRefusesTheNext() throws Exception {
+    for (Ending ending : Ending.values()) {
+      String agreement = agree("psi");
+      hostileSession(agreement, ending);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                CliRunner.Result next =
+                    psi(
+                        agreement,
+                        "psi",
+                        dir.resolve("after-" + ending + "-" + UUID.randomUUID() + ".arrow"));
+                assertThat(next.exitCode())
+                    .as(ending + ": " + next.out() + next.err())
+                    .isEqualTo(3);
+                assertThat(next.err()).contains("violated").contains("was not notified");
+              });
+    }
+  }
+
+  @Test
+  void theProviderRefusesADutyNoNodeCanCarryOutBeforeSpendingAUse() throws IOException {
+    String agreement = agree("pay");
+    GrpcPsiChannel channel = GrpcPsiChannel.client(8 << 20, "fund");
+    ComputeServiceGrpc.newStub(asInsurer).psi(channel.responseObserver());
+    channel.sendControl(
+        ComputeMessage.newBuilder()
+            .setStart(
+                PsiStart.newBuilder()
+                    .setAgreementId(agreement)
+                    .setSessionId(UUID.randomUUID().toString())
+                    .setMode("psi-label")
+                    .setKeyColumns("national_id:upper,visit_date")
+                    .addPayloadColumns("settled_amount")
+                    .setReceiverRows(2))
+            .build());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> channel.receiveControl(Duration.ofSeconds(30)))
+        .isInstanceOfSatisfying(
+            io.sluice.error.SluiceException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(io.sluice.error.ErrorCode.DUTY_NOT_POSSIBLE);
+              assertThat(e.getMessage()).contains("compensate");
             });
+    channel.close();
+    assertThat(fund.negotiationStore().agreement(agreement).orElseThrow().useCount()).isZero();
   }
 
   @Test

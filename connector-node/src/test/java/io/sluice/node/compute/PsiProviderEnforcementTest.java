@@ -255,6 +255,29 @@ class PsiProviderEnforcementTest {
   }
 
   @Test
+  void refusesAMalformedAgreementIdAndStillEndsTheCall() {
+    for (String id : List.of("x".repeat(300), "tab\there")) {
+      Hostile h = new Hostile(asInsurer);
+      h.start(validStart(agreement).setAgreementId(id));
+      Status status = h.awaitEnd();
+      assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      assertThat(status.getDescription()).contains("malformed agreement id");
+      assertAudited(h.trace, EventType.COMPUTATION_REFUSED, "malformed agreement id");
+    }
+  }
+
+  @Test
+  void tellsACallerWhoIsNotTheConsumerNothingAboutTheDataset() {
+    Hostile h = new Hostile(asInsurerB);
+    h.start(validStart(agreement).setKeyColumns("no_such_column"));
+    Status status = h.awaitEnd();
+    assertThat(status.getDescription())
+        .contains("was not made with insurer-b")
+        .doesNotContain("national_id")
+        .doesNotContain("columns");
+  }
+
+  @Test
   void refusesAnExpiredAgreement() throws IOException {
     String brief = agree("brief");
     Instant now = fundClock.instant();
@@ -277,9 +300,11 @@ class PsiProviderEnforcementTest {
   }
 
   @Test
-  void refusesAHandshakeAnnouncingMoreKeysThanWereAdmitted() {
+  void refusesAHandshakeAnnouncingMoreKeysThanWereAdmitted() throws IOException {
+    // Every admitted session without a notice of use leaves the agreement's inform duty
+    // violated, so each test that gets past admission has an agreement of its own.
     Hostile h = new Hostile(asInsurer);
-    PsiStart start = validStart(agreement).setReceiverRows(5).build();
+    PsiStart start = validStart(agree("label")).setReceiverRows(5).build();
     h.start(start.toBuilder());
     String epoch = h.next().getAccept().getKeyEpoch();
     h.frame(FrameType.HELLO, 0, hello(start, epoch, 6));
@@ -292,7 +317,7 @@ class PsiProviderEnforcementTest {
   @Test
   void refusesKeysSentBeyondWhatTheHandshakeAnnounced() throws IOException {
     Hostile h = new Hostile(asInsurer);
-    PsiStart start = validStart(agreement).setReceiverRows(2).build();
+    PsiStart start = validStart(agree("label")).setReceiverRows(2).build();
     h.start(start.toBuilder());
     String epoch = h.next().getAccept().getKeyEpoch();
     h.frame(FrameType.HELLO, 0, hello(start, epoch, 2));
@@ -310,17 +335,18 @@ class PsiProviderEnforcementTest {
     Status status = h.awaitEnd();
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(status.getDescription()).contains("sent nothing in 1 s");
+    assertAudited(h.trace, EventType.COMPUTATION_REFUSED, "DEADLINE_EXCEEDED");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
   }
 
   @Test
-  void refusesSessionsBeyondItsBoundAtOnce() {
+  void refusesSessionsBeyondItsBoundAtOnce() throws IOException {
     List<Hostile> held = new ArrayList<>();
     Status refused = null;
     try {
       for (int i = 0; i < 6 && refused == null; i++) {
         Hostile h = new Hostile(asInsurer);
-        h.start(validStart(agreement));
+        h.start(validStart(agree("label")));
         ComputeMessage m = h.nextOrNull();
         if (m != null && m.hasAccept()) {
           held.add(h);
@@ -330,6 +356,8 @@ class PsiProviderEnforcementTest {
       }
       assertThat(refused).as("a session beyond the bound is refused").isNotNull();
       assertThat(refused.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(refused.getDescription()).contains("as many computations as it allows");
+      // A session of an earlier test may still be ending, so at most the bound was admitted.
       assertThat(held).hasSizeLessThanOrEqualTo(3);
     } finally {
       held.forEach(Hostile::cancel);
