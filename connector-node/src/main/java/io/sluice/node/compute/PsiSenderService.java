@@ -331,6 +331,11 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
     if (!AGREEMENT.matcher(start.getAgreementId()).matches()) {
       throw new SluiceException(ErrorCode.MALFORMED_MESSAGE, "malformed agreement id");
     }
+    if (java.util.Arrays.stream(PsiMode.values())
+        .noneMatch(m -> m.policyName().equals(start.getMode()))) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "unknown PSI mode (psi, psi-cardinality, psi-label)");
+    }
     if (start.getReceiverRows() < 0 || start.getReceiverRows() > PsiConfig.MAX_ROWS) {
       throw new SluiceException(
           ErrorCode.INPUT_LIMIT_EXCEEDED,

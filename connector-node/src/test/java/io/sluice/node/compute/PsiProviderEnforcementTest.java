@@ -267,6 +267,16 @@ class PsiProviderEnforcementTest {
   }
 
   @Test
+  void refusesAnUnknownModeBeforeLookingAtTheAgreement() {
+    Hostile h = new Hostile(asInsurer);
+    h.start(validStart(agreement).setMode("psi-everything\u0007"));
+    Status status = h.awaitEnd();
+    assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(status.getDescription()).contains("unknown PSI mode").doesNotContain("everything");
+    assertAudited(h.trace, EventType.COMPUTATION_REFUSED, "unknown PSI mode");
+  }
+
+  @Test
   void tellsACallerWhoIsNotTheConsumerNothingAboutTheDataset() {
     Hostile h = new Hostile(asInsurerB);
     h.start(validStart(agreement).setKeyColumns("no_such_column"));
