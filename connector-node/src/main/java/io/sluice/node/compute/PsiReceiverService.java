@@ -218,7 +218,8 @@ public final class PsiReceiverService
       return List.of();
     }
     if (request.getPayloadColumnsCount() > 0) {
-      return request.getPayloadColumnsList();
+      // The provider takes the revealed columns as a sorted set; ask for them that way.
+      return request.getPayloadColumnsList().stream().distinct().sorted().toList();
     }
     return terms
         .outputColumns()
