@@ -14,6 +14,7 @@ import io.sluice.negotiation.NegotiationListener;
 import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationState;
 import io.sluice.negotiation.OdrlPolicyJudge;
+import io.sluice.negotiation.RetryPolicy;
 import io.sluice.node.SluiceNode;
 import io.sluice.node.TestNodes;
 import io.sluice.node.cli.CliRunner;
@@ -319,7 +320,9 @@ class NegotiationOverMtlsTest {
         new OdrlPolicyJudge(),
         (d, o) -> Optional.empty(),
         NegotiationListener.NONE,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        RetryPolicy.DEFAULTS,
+        new java.util.Random(1));
   }
 
   @Test
