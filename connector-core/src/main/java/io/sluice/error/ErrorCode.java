@@ -33,6 +33,11 @@ public enum ErrorCode {
   NOT_FOUND(400, ErrorCategory.NOT_FOUND),
   ALREADY_EXISTS(401, ErrorCategory.CONFLICT),
   CONFLICT(402, ErrorCategory.CONFLICT),
+  /**
+   * A client request id (ContractService/Request) that already started a negotiation came back with
+   * a different request: the id names one request only.
+   */
+  REQUEST_ID_REUSED(410, ErrorCategory.CONFLICT),
   // 5xx: limits
   RESOURCE_EXHAUSTED(500, ErrorCategory.RESOURCE_EXHAUSTED),
   USE_COUNT_EXHAUSTED(501, ErrorCategory.RESOURCE_EXHAUSTED),

@@ -20,7 +20,7 @@ public final class JdbcNegotiationStore implements NegotiationStore {
   private static final String COLUMNS =
       "id, role, counterparty, peer_pid, dataset_id, offer_id, state, purpose, requested_policy,"
           + " offered_policy, acceptable_policy, agreement_id, reasons, pending_message, attempts,"
-          + " trace_id, created_ms, updated_ms, version";
+          + " pending_since_ms, next_attempt_ms, trace_id, created_ms, updated_ms, version";
   private static final String AGREEMENT_COLUMNS =
       "agreement_id, negotiation_id, role, provider_id, consumer_id, dataset_id, signed_agreement,"
           + " valid_from_ms, valid_until_ms, finalized, terminated_reason, use_count";
@@ -70,6 +70,35 @@ public final class JdbcNegotiationStore implements NegotiationStore {
   }
 
   @Override
+  public List<Negotiation> due(long nowMs) {
+    // The condition repeats the partial index negotiations_due, so both databases can use it.
+    return db.query(
+        c ->
+            many(
+                c,
+                "SELECT "
+                    + COLUMNS
+                    + " FROM negotiations WHERE length(pending_message) > 0 AND next_attempt_ms <= ?"
+                    + " ORDER BY next_attempt_ms, created_ms, id",
+                nowMs));
+  }
+
+  @Override
+  public List<Negotiation> idle(Role role, NegotiationState state, long updatedBeforeMs) {
+    return db.query(
+        c ->
+            many(
+                c,
+                "SELECT "
+                    + COLUMNS
+                    + " FROM negotiations WHERE state = ? AND updated_ms < ? AND role = ?"
+                    + " ORDER BY updated_ms, id",
+                state.name(),
+                updatedBeforeMs,
+                role.name()));
+  }
+
+  @Override
   public Optional<byte[]> processedReply(String counterparty, String messageId) {
     return db.query(
         c -> {
@@ -110,27 +139,112 @@ public final class JdbcNegotiationStore implements NegotiationStore {
           if (agreement != null) {
             putAgreement(c, agreement);
           }
-          return new Negotiation(
-              n.id(),
-              n.role(),
-              n.counterparty(),
-              n.peerPid(),
-              n.datasetId(),
-              n.offerId(),
-              n.state(),
-              n.purpose(),
-              n.requestedPolicy(),
-              n.offeredPolicy(),
-              n.acceptablePolicy(),
-              n.agreementId(),
-              n.reasons(),
-              n.pending(),
-              n.attempts(),
-              n.traceId(),
-              n.createdMs(),
-              n.updatedMs(),
-              n.version() + 1);
+          if (n.state() == NegotiationState.TERMINATED && !n.agreementId().isEmpty()) {
+            endAgreement(c, n);
+          }
+          return saved(n);
         });
+  }
+
+  @Override
+  public Optional<Negotiation> create(Negotiation n, ClientRequest request) {
+    if (n.version() != 0) {
+      throw new IllegalArgumentException("create takes a new negotiation");
+    }
+    try {
+      return Optional.of(
+          db.inTransaction(
+              c -> {
+                insert(c, n);
+                try (PreparedStatement s =
+                    c.prepareStatement(
+                        "INSERT INTO negotiation_requests (request_id, negotiation_id, digest, created_ms)"
+                            + " VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING")) {
+                  s.setString(1, request.requestId());
+                  s.setString(2, n.id());
+                  s.setString(3, request.digest());
+                  s.setLong(4, request.createdMs());
+                  if (s.executeUpdate() != 1) {
+                    throw new RequestIdTaken();
+                  }
+                }
+                return saved(n);
+              }));
+    } catch (RequestIdTaken taken) {
+      return Optional.empty();
+    }
+  }
+
+  /** Rolls {@link #create} back when another request holds the id. */
+  private static final class RequestIdTaken extends RuntimeException {
+    RequestIdTaken() {
+      super("request id taken", null, false, false);
+    }
+  }
+
+  @Override
+  public Optional<ClientRequest> clientRequest(String requestId) {
+    return db.query(c -> oneRequest(c, "request_id", requestId));
+  }
+
+  @Override
+  public Optional<ClientRequest> clientRequestOf(String negotiationId) {
+    return db.query(c -> oneRequest(c, "negotiation_id", negotiationId));
+  }
+
+  private static Optional<ClientRequest> oneRequest(Connection c, String column, String value)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT request_id, negotiation_id, digest, created_ms FROM negotiation_requests WHERE "
+                + column
+                + " = ?")) {
+      s.setString(1, value);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next()
+            ? Optional.of(
+                new ClientRequest(r.getString(1), r.getString(2), r.getString(3), r.getLong(4)))
+            : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * A TERMINATED negotiation's agreement (never finalized, or finalized and now ended) ends too.
+   */
+  private static void endAgreement(Connection c, Negotiation n) throws SQLException {
+    String reason =
+        n.reasons().isEmpty() ? "negotiation terminated" : n.reasons().get(n.reasons().size() - 1);
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "UPDATE agreements SET terminated_reason = ? WHERE agreement_id = ? AND terminated_reason = ''")) {
+      s.setString(1, reason.isEmpty() ? "negotiation terminated" : reason);
+      s.setString(2, n.agreementId());
+      s.executeUpdate();
+    }
+  }
+
+  /** {@code n} as stored by a successful save: one version further. */
+  private static Negotiation saved(Negotiation n) {
+    return new Negotiation(
+        n.id(),
+        n.role(),
+        n.counterparty(),
+        n.peerPid(),
+        n.datasetId(),
+        n.offerId(),
+        n.state(),
+        n.purpose(),
+        n.requestedPolicy(),
+        n.offeredPolicy(),
+        n.acceptablePolicy(),
+        n.agreementId(),
+        n.reasons(),
+        n.outgoing(),
+        n.traceId(),
+        n.createdMs(),
+        n.updatedMs(),
+        n.version() + 1);
   }
 
   private static void insert(Connection c, Negotiation n) throws SQLException {
@@ -138,9 +252,9 @@ public final class JdbcNegotiationStore implements NegotiationStore {
         c.prepareStatement(
             "INSERT INTO negotiations ("
                 + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       bind(s, n);
-      s.setLong(19, 1);
+      s.setLong(21, 1);
       s.executeUpdate();
     }
   }
@@ -153,8 +267,8 @@ public final class JdbcNegotiationStore implements NegotiationStore {
     try (PreparedStatement s =
         c.prepareStatement(
             "UPDATE negotiations SET peer_pid = ?, state = ?, offered_policy = ?, agreement_id = ?,"
-                + " reasons = ?, pending_message = ?, attempts = ?, updated_ms = ?, version = ?"
-                + " WHERE id = ? AND version = ?")) {
+                + " reasons = ?, pending_message = ?, attempts = ?, pending_since_ms = ?,"
+                + " next_attempt_ms = ?, updated_ms = ?, version = ? WHERE id = ? AND version = ?")) {
       s.setString(1, n.peerPid());
       s.setString(2, n.state().name());
       s.setString(3, n.offeredPolicy());
@@ -162,10 +276,12 @@ public final class JdbcNegotiationStore implements NegotiationStore {
       s.setString(5, json(n.reasons()));
       s.setBytes(6, n.pending());
       s.setInt(7, n.attempts());
-      s.setLong(8, n.updatedMs());
-      s.setLong(9, n.version() + 1);
-      s.setString(10, n.id());
-      s.setLong(11, n.version());
+      s.setLong(8, n.outgoing().sinceMs());
+      s.setLong(9, n.outgoing().nextAttemptMs());
+      s.setLong(10, n.updatedMs());
+      s.setLong(11, n.version() + 1);
+      s.setString(12, n.id());
+      s.setLong(13, n.version());
       if (s.executeUpdate() != 1) {
         throw new SluiceException(
             ErrorCode.CONFLICT, "negotiation " + n.id() + " was changed concurrently");
@@ -189,9 +305,11 @@ public final class JdbcNegotiationStore implements NegotiationStore {
     s.setString(13, json(n.reasons()));
     s.setBytes(14, n.pending());
     s.setInt(15, n.attempts());
-    s.setString(16, n.traceId());
-    s.setLong(17, n.createdMs());
-    s.setLong(18, n.updatedMs());
+    s.setLong(16, n.outgoing().sinceMs());
+    s.setLong(17, n.outgoing().nextAttemptMs());
+    s.setString(18, n.traceId());
+    s.setLong(19, n.createdMs());
+    s.setLong(20, n.updatedMs());
   }
 
   private static void putAgreement(Connection c, StoredAgreement a) throws SQLException {
@@ -321,16 +439,20 @@ public final class JdbcNegotiationStore implements NegotiationStore {
     }
   }
 
-  private static Optional<Negotiation> one(Connection c, String sql, String... args)
+  private static Optional<Negotiation> one(Connection c, String sql, Object... args)
       throws SQLException {
     return many(c, sql, args).stream().findFirst();
   }
 
-  private static List<Negotiation> many(Connection c, String sql, String... args)
+  private static List<Negotiation> many(Connection c, String sql, Object... args)
       throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
-        s.setString(i + 1, args[i]);
+        if (args[i] instanceof Long l) {
+          s.setLong(i + 1, l);
+        } else {
+          s.setString(i + 1, (String) args[i]);
+        }
       }
       List<Negotiation> out = new ArrayList<>();
       try (ResultSet r = s.executeQuery()) {
@@ -350,12 +472,11 @@ public final class JdbcNegotiationStore implements NegotiationStore {
                   r.getString(11),
                   r.getString(12),
                   reasons(r.getString(13)),
-                  r.getBytes(14),
-                  r.getInt(15),
-                  r.getString(16),
-                  r.getLong(17),
-                  r.getLong(18),
-                  r.getLong(19)));
+                  new Outgoing(r.getBytes(14), r.getInt(15), r.getLong(16), r.getLong(17)),
+                  r.getString(18),
+                  r.getLong(19),
+                  r.getLong(20),
+                  r.getLong(21)));
         }
       }
       return out;

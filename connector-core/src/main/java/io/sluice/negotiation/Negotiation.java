@@ -20,8 +20,8 @@ import java.util.Objects;
  * @param acceptablePolicy the consumer's acceptable terms, if declared (JSON)
  * @param agreementId the agreement, once one exists
  * @param reasons why it was countered or terminated, for people
- * @param pending the serialized message we still have to deliver (empty when none)
- * @param attempts delivery attempts of {@code pending} so far
+ * @param outgoing the message we still have to deliver and how its delivery goes ({@link
+ *     Outgoing#NONE} when none)
  * @param traceId the trace id shared by both sides' audit entries
  * @param createdMs creation time
  * @param updatedMs last change
@@ -41,8 +41,7 @@ public record Negotiation(
     String acceptablePolicy,
     String agreementId,
     List<String> reasons,
-    byte[] pending,
-    int attempts,
+    Outgoing outgoing,
     String traceId,
     long createdMs,
     long updatedMs,
@@ -62,17 +61,22 @@ public record Negotiation(
     acceptablePolicy = acceptablePolicy == null ? "" : acceptablePolicy;
     agreementId = agreementId == null ? "" : agreementId;
     reasons = List.copyOf(reasons);
-    pending = pending == null ? new byte[0] : pending.clone();
+    outgoing = outgoing == null ? Outgoing.NONE : outgoing;
     traceId = traceId == null ? "" : traceId;
   }
 
   public boolean hasPending() {
-    return pending.length > 0;
+    return !outgoing.isEmpty();
   }
 
-  @Override
+  /** The serialized message still to deliver (empty when none). */
   public byte[] pending() {
-    return pending.clone();
+    return outgoing.message();
+  }
+
+  /** Failed deliveries of the pending message so far. */
+  public int attempts() {
+    return outgoing.attempts();
   }
 
   /** The same negotiation in {@code next}, with {@code reasons} added. */
@@ -93,15 +97,15 @@ public record Negotiation(
         acceptablePolicy,
         agreementId,
         all,
-        pending,
-        attempts,
+        outgoing,
         traceId,
         createdMs,
         nowMs,
         version);
   }
 
-  public Negotiation withPending(byte[] message, int attemptCount) {
+  /** The same negotiation with {@code next} as what it still has to deliver. */
+  public Negotiation withOutgoing(Outgoing next) {
     return new Negotiation(
         id,
         role,
@@ -116,12 +120,21 @@ public record Negotiation(
         acceptablePolicy,
         agreementId,
         reasons,
-        message,
-        attemptCount,
+        next,
         traceId,
         createdMs,
         updatedMs,
         version);
+  }
+
+  /** The same negotiation with {@code message} to deliver at once. */
+  public Negotiation sending(byte[] message, long nowMs) {
+    return withOutgoing(Outgoing.now(message, nowMs));
+  }
+
+  /** The same negotiation with nothing left to deliver. */
+  public Negotiation withNothingToSend() {
+    return withOutgoing(Outgoing.NONE);
   }
 
   public Negotiation withPeerPid(String pid) {
@@ -139,8 +152,7 @@ public record Negotiation(
         acceptablePolicy,
         agreementId,
         reasons,
-        pending,
-        attempts,
+        outgoing,
         traceId,
         createdMs,
         updatedMs,
@@ -162,8 +174,7 @@ public record Negotiation(
         acceptablePolicy,
         agreementId,
         reasons,
-        pending,
-        attempts,
+        outgoing,
         traceId,
         createdMs,
         updatedMs,
@@ -185,8 +196,7 @@ public record Negotiation(
         acceptablePolicy,
         agreement,
         reasons,
-        pending,
-        attempts,
+        outgoing,
         traceId,
         createdMs,
         updatedMs,
@@ -200,7 +210,7 @@ public record Negotiation(
         && version == n.version
         && state == n.state
         && updatedMs == n.updatedMs
-        && java.util.Arrays.equals(pending, n.pending);
+        && outgoing.equals(n.outgoing);
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.sluice.negotiation;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.sluice.error.ErrorCategory;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.fault.FaultPoints;
@@ -22,13 +21,13 @@ import io.sluice.proto.v1.SignedAgreement;
 import io.sluice.proto.v1.Termination;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +36,22 @@ import org.slf4j.LoggerFactory;
  * the driver: it persists every state change together with the message that caused it and the reply
  * (so re-delivered messages get the same reply and never a second agreement), then talks.
  *
- * <p>Consumer: {@link #request} persists REQUESTED with the request as a pending message, delivers
- * it, and follows the provider's replies (counter-offer, agreement, finalized) until a final state
- * or a transport failure; pending messages are re-delivered by {@link #retryPending} a bounded
- * number of times, then the negotiation is TERMINATED. Provider: {@link #handle} answers each
- * message in the same call with its next message.
+ * <p>Consumer: {@link #request} persists REQUESTED with the request as its outgoing message,
+ * delivers it, and follows the provider's replies (counter-offer, agreement, finalized) until a
+ * final state or a failed delivery. Provider: {@link #handle} answers each message in the same call
+ * with its next message. Either side: {@link #retryPending} re-delivers what is due, with the
+ * back-off of the {@link RetryPolicy}; a negotiation whose message could not be delivered within
+ * the window is given up: TERMINATED, and the peer is told once it is back. A provider waiting in
+ * OFFERED or AGREED past the policy's timeout terminates the same way.
+ *
+ * <p>Locks: one deliverer per negotiation ({@code deliveries}, held across the network round trip)
+ * and short read-change-save sections ({@code changes}, never held across I/O), so two nodes that
+ * deliver to each other at once never wait for each other. A reply is applied only if the message
+ * it answers is still the one to deliver; otherwise the negotiation moved on meanwhile (e.g. the
+ * peer's termination arrived) and the reply is moot.
  */
 public final class NegotiationManager {
   private static final Logger log = LoggerFactory.getLogger(NegotiationManager.class);
-
-  /** Deliveries of one pending message before the negotiation is given up. */
-  public static final int MAX_ATTEMPTS = 5;
 
   private final NodeCredentials self;
   private final AuthorityTrust trust;
@@ -57,7 +61,10 @@ public final class NegotiationManager {
   private final OfferBook offers;
   private final NegotiationListener listener;
   private final Clock clock;
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final RetryPolicy retry;
+  private final RandomGenerator jitter;
+  private final KeyedLocks deliveries = new KeyedLocks();
+  private final KeyedLocks changes = new KeyedLocks();
 
   public NegotiationManager(
       NodeCredentials self,
@@ -67,7 +74,9 @@ public final class NegotiationManager {
       PolicyJudge judge,
       OfferBook offers,
       NegotiationListener listener,
-      Clock clock) {
+      Clock clock,
+      RetryPolicy retry,
+      RandomGenerator jitter) {
     this.self = self;
     this.trust = trust;
     this.store = store;
@@ -76,9 +85,15 @@ public final class NegotiationManager {
     this.offers = offers;
     this.listener = listener;
     this.clock = clock;
+    this.retry = retry;
+    this.jitter = jitter;
   }
 
-  /** What a consumer asks for. */
+  /**
+   * What a consumer asks for. {@code requestId} is the client's id for this request (empty: none);
+   * {@code requestDigest} identifies the client's request without it, so that a repeat with the
+   * same id can be told from another request that reuses the id.
+   */
   public record ConsumerRequest(
       String provider,
       String datasetId,
@@ -86,12 +101,93 @@ public final class NegotiationManager {
       String purpose,
       String policyJson,
       String acceptableJson,
-      String traceId) {}
+      String traceId,
+      String requestId,
+      String requestDigest) {
+    public ConsumerRequest {
+      requestId = requestId == null ? "" : requestId;
+      requestDigest = requestDigest == null ? "" : requestDigest;
+    }
+
+    /** A request without a client request id. */
+    public ConsumerRequest(
+        String provider,
+        String datasetId,
+        String offerId,
+        String purpose,
+        String policyJson,
+        String acceptableJson,
+        String traceId) {
+      this(provider, datasetId, offerId, purpose, policyJson, acceptableJson, traceId, "", "");
+    }
+  }
 
   // ---------------------------------------------------------------- consumer side
 
-  /** Starts a negotiation and drives it as far as the provider lets it go now. */
+  /**
+   * Starts a negotiation and drives it as far as the provider lets it go now. With a request id
+   * that started a negotiation before, returns that negotiation (driven once more) instead.
+   *
+   * @throws SluiceException REQUEST_ID_REUSED when the id started a different request
+   */
   public Negotiation request(ConsumerRequest request) {
+    if (request.requestId().isEmpty()) {
+      Negotiation n = store.save(newConsumerNegotiation(request), null, null);
+      FaultPoints.reach("consumer.request.persisted");
+      return drive(n.id());
+    }
+    String id;
+    boolean started = false;
+    try (KeyedLocks.Held held = changes.lock("request " + request.requestId())) {
+      Optional<Negotiation> known = findRequest(request.requestId(), request.requestDigest());
+      if (known.isPresent()) {
+        id = known.get().id();
+      } else {
+        Negotiation n = newConsumerNegotiation(request);
+        started =
+            store
+                .create(
+                    n,
+                    new NegotiationStore.ClientRequest(
+                        request.requestId(), n.id(), request.requestDigest(), n.createdMs()))
+                .isPresent();
+        // Not created: another process on the same store took the id after our look-up.
+        id =
+            started
+                ? n.id()
+                : findRequest(request.requestId(), request.requestDigest()).orElseThrow().id();
+      }
+    }
+    if (started) {
+      FaultPoints.reach("consumer.request.persisted");
+    }
+    return drive(id);
+  }
+
+  /**
+   * The negotiation that a client request id started, if any.
+   *
+   * @throws SluiceException REQUEST_ID_REUSED when the id started a request with another digest
+   */
+  public Optional<Negotiation> findRequest(String requestId, String requestDigest) {
+    Optional<NegotiationStore.ClientRequest> known = store.clientRequest(requestId);
+    if (known.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!known.get().digest().equals(requestDigest)) {
+      throw new SluiceException(
+          ErrorCode.REQUEST_ID_REUSED,
+          "request id " + requestId + " was used for a different request");
+    }
+    return store.find(known.get().negotiationId());
+  }
+
+  /** The negotiation a client request id started, whatever the request was. */
+  public Optional<Negotiation> findByRequestId(String requestId) {
+    return store.clientRequest(requestId).flatMap(r -> store.find(r.negotiationId()));
+  }
+
+  private Negotiation newConsumerNegotiation(ConsumerRequest request) {
     long now = clock.millis();
     String id = newId();
     NegotiationMessage message =
@@ -105,166 +201,241 @@ public final class NegotiationManager {
                     .setPolicyJson(request.policyJson())
                     .setPurpose(request.purpose()))
             .build();
-    NegotiationState state = transition(Role.CONSUMER, null, Direction.SENT, Kind.REQUEST);
-    Negotiation n =
-        new Negotiation(
-            id,
-            Role.CONSUMER,
-            request.provider(),
-            "",
-            request.datasetId(),
-            request.offerId(),
-            state,
-            request.purpose(),
-            request.policyJson(),
-            "",
-            request.acceptableJson(),
-            "",
-            List.of(),
-            message.toByteArray(),
-            0,
-            request.traceId() == null || request.traceId().isEmpty() ? newId() : request.traceId(),
-            now,
-            now,
-            0);
-    n = store.save(n, null, null);
-    FaultPoints.reach("consumer.request.persisted");
-    return drive(n.id());
+    return new Negotiation(
+        id,
+        Role.CONSUMER,
+        request.provider(),
+        "",
+        request.datasetId(),
+        request.offerId(),
+        transition(Role.CONSUMER, null, Direction.SENT, Kind.REQUEST),
+        request.purpose(),
+        request.policyJson(),
+        "",
+        request.acceptableJson(),
+        "",
+        List.of(),
+        Outgoing.now(message.toByteArray(), now),
+        request.traceId() == null || request.traceId().isEmpty() ? newId() : request.traceId(),
+        now,
+        now,
+        0);
   }
 
-  /** Re-delivers every pending message once (the node calls this periodically and at start). */
+  /**
+   * Re-delivers every message that is due, after terminating provider negotiations that waited too
+   * long (the node calls this periodically and at start). A peer that fails one delivery is not
+   * tried again in the same round: its other messages wait for the next one.
+   */
   public void retryPending() {
-    for (Negotiation n : store.pending()) {
+    long now = clock.millis();
+    terminateOverdue(now);
+    Set<String> unreachable = new HashSet<>();
+    for (Negotiation n : store.due(now)) {
+      if (unreachable.contains(n.counterparty())) {
+        continue;
+      }
       try {
-        drive(n.id());
+        Optional<Negotiation> after = driveIfIdle(n.id());
+        if (after.isPresent() && after.get().hasPending()) {
+          unreachable.add(n.counterparty());
+        }
       } catch (RuntimeException e) {
         log.warn("negotiation {} could not be advanced: {}", n.id(), e.getMessage());
       }
     }
   }
 
-  /** Delivers the negotiation's pending messages until none is left or delivery fails. */
+  /**
+   * Delivers the negotiation's outgoing message now, then every next one that is due, until none is
+   * left or a delivery fails.
+   */
   public Negotiation drive(String id) {
-    ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-    lock.lock();
-    try {
-      Negotiation n = require(id);
-      while (n.hasPending()) {
-        NegotiationMessage out = parseMessage(n.pending());
-        NegotiationMessage reply;
-        try {
-          listener.sent(n, out);
-          reply = transport.deliver(n.counterparty(), out, n.traceId());
-        } catch (SluiceException e) {
-          return afterFailedDelivery(n, out, e);
-        }
+    try (KeyedLocks.Held held = deliveries.lock(id)) {
+      return deliverAll(id);
+    }
+  }
+
+  /** {@link #drive}, unless another thread is delivering for this negotiation right now. */
+  private Optional<Negotiation> driveIfIdle(String id) {
+    Optional<KeyedLocks.Held> held = deliveries.tryLock(id);
+    if (held.isEmpty()) {
+      return Optional.empty();
+    }
+    try (KeyedLocks.Held h = held.get()) {
+      return Optional.of(deliverAll(id));
+    }
+  }
+
+  private Negotiation deliverAll(String id) {
+    Negotiation n = require(id);
+    boolean first = true;
+    while (n.hasPending() && (first || n.outgoing().nextAttemptMs() <= clock.millis())) {
+      first = false;
+      byte[] bytes = n.pending();
+      NegotiationMessage out = parseMessage(bytes);
+      NegotiationMessage reply = null;
+      SluiceException failure = null;
+      listener.sent(n, out);
+      try {
+        reply = transport.deliver(n.counterparty(), out, n.traceId());
+      } catch (SluiceException e) {
+        failure = e;
+      }
+      if (reply != null) {
         listener.received(n, reply);
         FaultPoints.reach(
             n.role().name().toLowerCase(Locale.ROOT) + "." + kindOf(reply) + ".received");
-        n = n.role() == Role.CONSUMER ? onConsumerReply(n, out, reply) : onAcknowledged(n);
       }
-      return n;
-    } finally {
-      lock.unlock();
+      try (KeyedLocks.Held held = changes.lock(id)) {
+        Negotiation current = require(id);
+        if (!current.outgoing().carries(bytes)) {
+          n = current; // it moved on while we talked; the reply answers a message we no longer send
+        } else if (failure != null) {
+          n = afterFailedDelivery(current, out, failure);
+        } else {
+          n =
+              current.role() == Role.CONSUMER
+                  ? onConsumerReply(current, reply)
+                  : acknowledged(current);
+        }
+      }
     }
+    return n;
   }
 
   private Negotiation afterFailedDelivery(
       Negotiation n, NegotiationMessage out, SluiceException e) {
     long now = clock.millis();
-    if (e.category() == ErrorCategory.UNAVAILABLE) {
-      int attempts = n.attempts() + 1;
-      if (attempts < MAX_ATTEMPTS) {
-        log.info(
-            "negotiation {}: {} unreachable (attempt {} of {})",
-            n.id(),
-            n.counterparty(),
-            attempts,
-            MAX_ATTEMPTS);
+    if (!retryable(e)) {
+      // The peer refused the message itself (protocol violation, bad signature, unknown offer...).
+      String reason = n.counterparty() + " refused " + kindOf(out) + ": " + e.getMessage();
+      if (n.state().isFinal()) {
         return store.save(
-            n.withPending(n.pending(), attempts).moveTo(n.state(), now, List.of()), null, null);
+            n.withNothingToSend().moveTo(n.state(), now, List.of(reason)), null, null);
       }
-      String reason = n.counterparty() + " unreachable after " + MAX_ATTEMPTS + " attempts";
-      Negotiation gaveUp =
-          n.state().isFinal()
-              ? n.withPending(null, attempts).moveTo(n.state(), now, List.of())
-              : n.withPending(null, attempts)
-                  .moveTo(NegotiationState.TERMINATED, now, List.of(reason));
-      return store.save(gaveUp, null, null);
+      return terminateWithNotice(n, "REFUSED", List.of(reason), now);
     }
-    // The peer refused the message itself (protocol violation, bad signature, unknown offer...).
-    String reason = n.counterparty() + " refused " + kindOf(out) + ": " + e.getMessage();
-    if (n.state().isFinal()) {
-      return store.save(
-          n.withPending(null, n.attempts()).moveTo(n.state(), now, List.of(reason)), null, null);
+    int failures = n.attempts() + 1;
+    if (!n.state().isFinal() && retry.windowPassed(n.outgoing().sinceMs(), now)) {
+      return giveUp(n, failures, now);
     }
+    long next = now + retry.delayMillis(failures, jitter.nextDouble());
+    log.info(
+        "negotiation {}: {} unreachable ({} failed deliveries of {}), next try in {} ms",
+        n.id(),
+        n.counterparty(),
+        failures,
+        kindOf(out),
+        next - now);
     return store.save(
-        n.withPending(null, n.attempts()).moveTo(NegotiationState.TERMINATED, now, List.of(reason)),
+        n.withOutgoing(n.outgoing().failedAgain(next)).moveTo(n.state(), now, List.of()),
         null,
         null);
   }
 
-  private Negotiation onConsumerReply(
-      Negotiation n, NegotiationMessage sent, NegotiationMessage reply) {
+  /**
+   * The window passed without a delivery: the negotiation ends here, and the peer is told when it
+   * is back (it may have acted on a message whose reply we never saw).
+   */
+  private Negotiation giveUp(Negotiation n, int failures, long now) {
+    String reason =
+        n.counterparty()
+            + " unreachable for "
+            + retry.window().toSeconds()
+            + " s ("
+            + failures
+            + " failed deliveries); the negotiation was given up";
+    log.warn("negotiation {}: {}", n.id(), reason);
+    NegotiationMessage notice = termination(n, "GAVE_UP", List.of(reason));
+    Outgoing later =
+        new Outgoing(notice.toByteArray(), 0, now, now + retry.delayMillis(1, jitter.nextDouble()));
+    NegotiationState terminated = transition(n, Direction.SENT, Kind.TERMINATION);
+    return store.save(n.withOutgoing(later).moveTo(terminated, now, List.of(reason)), null, null);
+  }
+
+  /** Transport failures, an overloaded peer and a peer's internal error may pass; retry them. */
+  static boolean retryable(SluiceException e) {
+    return switch (e.category()) {
+      case UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL -> true;
+      case INVALID_ARGUMENT,
+          POLICY_DENIED,
+          PROTOCOL_VIOLATION,
+          NOT_FOUND,
+          CONFLICT,
+          UNAUTHENTICATED ->
+          false;
+    };
+  }
+
+  private Negotiation onConsumerReply(Negotiation n, NegotiationMessage reply) {
     long now = clock.millis();
     if (n.state().isFinal()) {
       // We were delivering a termination; any answer acknowledges it.
-      return store.save(n.withPending(null, 0).moveTo(n.state(), now, List.of()), null, null);
+      return acknowledged(n);
     }
-    if (!reply.getProviderPid().isEmpty() && n.peerPid().isEmpty()) {
-      n = n.withPeerPid(reply.getProviderPid());
-    }
-    switch (reply.getBodyCase()) {
-      case AGREEMENT -> {
-        return onAgreement(n, reply.getAgreement().getAgreement(), now);
-      }
-      case OFFER -> {
-        NegotiationState offered = transition(n, Direction.RECEIVED, Kind.OFFER);
-        String counter = reply.getOffer().getPolicyJson();
-        n = n.withOffered(counter).moveTo(offered, now, reply.getOffer().getReasonsList());
-        PolicyJudge.Verdict verdict = judge.judgeCounter(counter, n.acceptablePolicy());
-        if (verdict instanceof PolicyJudge.Agree) {
-          NegotiationMessage accept =
-              envelope(n)
-                  .setEvent(NegotiationEvent.newBuilder().setType(NegotiationEvent.Type.ACCEPTED))
-                  .build();
-          NegotiationState accepted = transition(n, Direction.SENT, Kind.ACCEPTED);
-          return store.save(
-              n.withPending(accept.toByteArray(), 0).moveTo(accepted, now, List.of()), null, null);
-        }
-        List<String> reasons = new ArrayList<>();
-        reasons.add("counter-offer declined");
-        if (verdict instanceof PolicyJudge.Refuse refuse) {
-          reasons.addAll(refuse.reasons());
-        }
-        return terminateWithNotice(n, reasons, now);
-      }
-      case EVENT -> {
-        if (reply.getEvent().getType() != NegotiationEvent.Type.FINALIZED) {
-          return violation(n, "unexpected event " + reply.getEvent().getType(), now);
-        }
-        Optional<NegotiationState> finalized =
-            Transitions.next(n.role(), n.state(), Direction.RECEIVED, Kind.FINALIZED);
-        if (finalized.isEmpty()) {
-          return violation(n, "FINALIZED received in state " + n.state(), now);
-        }
-        NegotiationStore.StoredAgreement stored = store.agreement(n.agreementId()).orElseThrow();
-        return store.save(
-            n.withPending(null, 0).moveTo(finalized.get(), now, List.of()),
-            null,
-            withFinalized(stored));
-      }
-      case TERMINATION -> {
-        List<String> reasons = new ArrayList<>();
-        reasons.add(n.counterparty() + " terminated the negotiation");
-        reasons.addAll(reply.getTermination().getReasonsList());
-        return store.save(
-            n.withPending(null, 0).moveTo(NegotiationState.TERMINATED, now, reasons), null, null);
-      }
-      default -> {
-        return violation(n, "unexpected reply " + reply.getBodyCase(), now);
+    if (!reply.getProviderPid().isEmpty()) {
+      if (n.peerPid().isEmpty()) {
+        n = n.withPeerPid(reply.getProviderPid());
+      } else if (!n.peerPid().equals(reply.getProviderPid())) {
+        return violation(n, "the reply is for negotiation " + reply.getProviderPid(), now);
       }
     }
+    return switch (reply.getBodyCase()) {
+      case AGREEMENT -> onAgreement(n, reply.getAgreement().getAgreement(), now);
+      case OFFER -> onOffer(n, reply.getOffer(), now);
+      case EVENT -> onEvent(n, reply.getEvent(), now);
+      case TERMINATION -> onTerminationReply(n, reply.getTermination(), now);
+      default -> violation(n, "unexpected reply " + reply.getBodyCase(), now);
+    };
+  }
+
+  private Negotiation onOffer(Negotiation n, ContractOffer offer, long now) {
+    Optional<NegotiationState> offered =
+        Transitions.next(n.role(), n.state(), Direction.RECEIVED, Kind.OFFER);
+    if (offered.isEmpty()) {
+      return violation(n, "counter-offer received in state " + n.state(), now);
+    }
+    String counter = offer.getPolicyJson();
+    n = n.withOffered(counter).moveTo(offered.get(), now, offer.getReasonsList());
+    PolicyJudge.Verdict verdict = judge.judgeCounter(counter, n.acceptablePolicy());
+    if (verdict instanceof PolicyJudge.Agree) {
+      NegotiationMessage accept =
+          envelope(n)
+              .setEvent(NegotiationEvent.newBuilder().setType(NegotiationEvent.Type.ACCEPTED))
+              .build();
+      NegotiationState accepted = transition(n, Direction.SENT, Kind.ACCEPTED);
+      return store.save(
+          n.sending(accept.toByteArray(), now).moveTo(accepted, now, List.of()), null, null);
+    }
+    List<String> reasons = new ArrayList<>();
+    reasons.add("counter-offer declined");
+    if (verdict instanceof PolicyJudge.Refuse refuse) {
+      reasons.addAll(refuse.reasons());
+    }
+    return terminateWithNotice(n, "DECLINED", reasons, now);
+  }
+
+  private Negotiation onEvent(Negotiation n, NegotiationEvent event, long now) {
+    if (event.getType() != NegotiationEvent.Type.FINALIZED) {
+      return violation(n, "unexpected event " + event.getType(), now);
+    }
+    Optional<NegotiationState> finalized =
+        Transitions.next(n.role(), n.state(), Direction.RECEIVED, Kind.FINALIZED);
+    if (finalized.isEmpty()) {
+      return violation(n, "FINALIZED received in state " + n.state(), now);
+    }
+    NegotiationStore.StoredAgreement stored = store.agreement(n.agreementId()).orElseThrow();
+    return store.save(
+        n.withNothingToSend().moveTo(finalized.get(), now, List.of()), null, withFinalized(stored));
+  }
+
+  private Negotiation onTerminationReply(Negotiation n, Termination termination, long now) {
+    NegotiationState terminated = transition(n, Direction.RECEIVED, Kind.TERMINATION);
+    List<String> reasons = new ArrayList<>();
+    reasons.add(n.counterparty() + " terminated the negotiation");
+    reasons.addAll(termination.getReasonsList());
+    return store.save(n.withNothingToSend().moveTo(terminated, now, reasons), null, null);
   }
 
   private Negotiation onAgreement(Negotiation n, SignedAgreement signed, long now) {
@@ -284,25 +455,13 @@ public final class NegotiationManager {
     if (agreement != null) {
       String expected =
           n.state() == NegotiationState.ACCEPTED ? n.offeredPolicy() : n.requestedPolicy();
-      if (!agreement.getConsumerId().equals(self.identity().participant())) {
-        problems.add("the agreement names consumer '" + agreement.getConsumerId() + "'");
-      }
-      if (!agreement.getProviderId().equals(n.counterparty())) {
-        problems.add("the agreement names provider '" + agreement.getProviderId() + "'");
-      }
-      if (!agreement.getDatasetId().equals(n.datasetId())) {
-        problems.add("the agreement is for dataset '" + agreement.getDatasetId() + "'");
-      }
-      if (!Arrays.equals(agreement.getPolicy().toByteArray(), judge.canonical(expected))) {
-        problems.add("the agreement's policy is not the policy we asked for");
-      }
-      if (agreement.getValidUntilMs() <= now) {
-        problems.add("the agreement is already expired");
-      }
+      problems.addAll(
+          agreementProblems(
+              n, agreement, self.identity().participant(), judge.canonical(expected), now));
     }
     if (!problems.isEmpty()) {
       problems.add(0, "agreement from " + n.counterparty() + " refused");
-      return terminateWithNotice(n, problems, now);
+      return terminateWithNotice(n, "DECLINED", problems, now);
     }
     SignedAgreement countersigned = Agreements.countersign(signed, self);
     Negotiation agreed =
@@ -316,7 +475,7 @@ public final class NegotiationManager {
         stored(agreement, agreed.id(), Role.CONSUMER, countersigned.toByteArray(), false);
     Negotiation saved =
         store.save(
-            agreed.withPending(verification.toByteArray(), 0).moveTo(verified, now, List.of()),
+            agreed.sending(verification.toByteArray(), now).moveTo(verified, now, List.of()),
             null,
             stored);
     listener.agreementSigned(saved, agreement.getAgreementId(), countersigned.toByteArray());
@@ -324,26 +483,59 @@ public final class NegotiationManager {
     return saved;
   }
 
-  /** Ends a negotiation locally and queues a termination notice for the peer. */
-  private Negotiation terminateWithNotice(Negotiation n, List<String> reasons, long now) {
-    NegotiationMessage notice =
-        envelope(n)
-            .setTermination(Termination.newBuilder().setCode("DECLINED").addAllReasons(reasons))
-            .build();
+  /**
+   * What is wrong with an agreement a provider sent for negotiation {@code n}, which only it signed
+   * so far: it must be for us, from the provider we asked, for the dataset, offer, purpose and
+   * negotiation we asked about, with the policy we asked for, and not expired. A provider that
+   * changes any of them (say, our purpose, to widen what we may later be held to) is refused.
+   */
+  static List<String> agreementProblems(
+      Negotiation n, Agreement agreement, String self, byte[] expectedPolicy, long nowMs) {
+    List<String> problems = new ArrayList<>();
+    if (!agreement.getConsumerId().equals(self)) {
+      problems.add("the agreement names consumer '" + agreement.getConsumerId() + "'");
+    }
+    if (!agreement.getProviderId().equals(n.counterparty())) {
+      problems.add("the agreement names provider '" + agreement.getProviderId() + "'");
+    }
+    if (!agreement.getDatasetId().equals(n.datasetId())) {
+      problems.add("the agreement is for dataset '" + agreement.getDatasetId() + "'");
+    }
+    if (!agreement.getOfferId().equals(n.offerId())) {
+      problems.add("the agreement is for offer '" + agreement.getOfferId() + "'");
+    }
+    if (!agreement.getNegotiationId().equals(n.id())) {
+      problems.add("the agreement is for negotiation '" + agreement.getNegotiationId() + "'");
+    }
+    if (!agreement.getPurpose().equals(n.purpose())) {
+      problems.add("the agreement is for purpose '" + agreement.getPurpose() + "'");
+    }
+    if (!java.util.Arrays.equals(agreement.getPolicy().toByteArray(), expectedPolicy)) {
+      problems.add("the agreement's policy is not the policy we asked for");
+    }
+    if (agreement.getValidUntilMs() <= nowMs) {
+      problems.add("the agreement is already expired");
+    }
+    return problems;
+  }
+
+  /** Ends a negotiation that is not final and queues a termination notice for the peer. */
+  private Negotiation terminateWithNotice(
+      Negotiation n, String code, List<String> reasons, long now) {
+    NegotiationState terminated = transition(n, Direction.SENT, Kind.TERMINATION);
+    NegotiationMessage notice = termination(n, code, reasons);
     return store.save(
-        n.withPending(notice.toByteArray(), 0).moveTo(NegotiationState.TERMINATED, now, reasons),
-        null,
-        null);
+        n.sending(notice.toByteArray(), now).moveTo(terminated, now, reasons), null, null);
   }
 
   private Negotiation violation(Negotiation n, String what, long now) {
     return terminateWithNotice(
-        n, List.of("protocol violation by " + n.counterparty() + ": " + what), now);
+        n, "DECLINED", List.of("protocol violation by " + n.counterparty() + ": " + what), now);
   }
 
-  private Negotiation onAcknowledged(Negotiation n) {
+  private Negotiation acknowledged(Negotiation n) {
     return store.save(
-        n.withPending(null, 0).moveTo(n.state(), clock.millis(), List.of()), null, null);
+        n.withNothingToSend().moveTo(n.state(), clock.millis(), List.of()), null, null);
   }
 
   // ---------------------------------------------------------------- provider side
@@ -367,22 +559,30 @@ public final class NegotiationManager {
     if (message.getBodyCase() == NegotiationMessage.BodyCase.REQUEST) {
       return onRequest(caller, message, traceId);
     }
-    Negotiation n = locate(from, message);
-    ReentrantLock lock = locks.computeIfAbsent(n.id(), k -> new ReentrantLock());
-    lock.lock();
-    try {
-      replayed = store.processedReply(from, message.getMessageId());
+    Optional<Negotiation> n = locate(from, message);
+    if (n.isEmpty() && isTerminationOfUnknown(message)) {
+      return onTerminationOfUnknown(caller, message, traceId);
+    }
+    return handleKnown(
+        n.orElseThrow(() -> new SluiceException(ErrorCode.NOT_FOUND, "no such negotiation")),
+        caller,
+        message);
+  }
+
+  private NegotiationMessage handleKnown(
+      Negotiation found, PeerIdentity caller, NegotiationMessage message) {
+    try (KeyedLocks.Held held = changes.lock(found.id())) {
+      Optional<byte[]> replayed =
+          store.processedReply(caller.participant(), message.getMessageId());
       if (replayed.isPresent()) {
-        return replay(from, message, replayed.get());
+        return replay(caller.participant(), message, replayed.get());
       }
-      n = require(n.id());
+      Negotiation n = require(found.id());
       listener.received(n, message);
       return switch (n.role()) {
         case PROVIDER -> onProviderMessage(n, caller, message);
         case CONSUMER -> onConsumerMessage(n, message);
       };
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -395,21 +595,13 @@ public final class NegotiationManager {
     Optional<Negotiation> n =
         message.hasRequest()
             ? store.findByPeer(Role.PROVIDER, from, message.getConsumerPid())
-            : Optional.ofNullable(locateOrNull(from, message));
+            : locate(from, message);
     n.ifPresent(
         x -> {
           listener.received(x, message);
           listener.sent(x, reply);
         });
     return reply;
-  }
-
-  private Negotiation locateOrNull(String from, NegotiationMessage message) {
-    try {
-      return locate(from, message);
-    } catch (SluiceException e) {
-      return null;
-    }
   }
 
   private NegotiationMessage onRequest(
@@ -419,10 +611,22 @@ public final class NegotiationManager {
       throw new SluiceException(
           ErrorCode.MALFORMED_MESSAGE, "a request needs the consumer's negotiation id");
     }
-    if (store.findByPeer(Role.PROVIDER, caller.participant(), consumerPid).isPresent()) {
-      throw new SluiceException(
-          ErrorCode.PROTOCOL_VIOLATION, "negotiation " + consumerPid + " was already requested");
+    try (KeyedLocks.Held held = changes.lock(peerKey(caller.participant(), consumerPid))) {
+      Optional<byte[]> replayed =
+          store.processedReply(caller.participant(), message.getMessageId());
+      if (replayed.isPresent()) {
+        return replay(caller.participant(), message, replayed.get());
+      }
+      if (store.findByPeer(Role.PROVIDER, caller.participant(), consumerPid).isPresent()) {
+        throw new SluiceException(
+            ErrorCode.PROTOCOL_VIOLATION, "negotiation " + consumerPid + " was already requested");
+      }
+      return onNewRequest(caller, message, traceId);
     }
+  }
+
+  private NegotiationMessage onNewRequest(
+      PeerIdentity caller, NegotiationMessage message, String traceId) {
     ContractRequest request = message.getRequest();
     long now = clock.millis();
     NegotiationState requested = transition(Role.PROVIDER, null, Direction.RECEIVED, Kind.REQUEST);
@@ -431,7 +635,7 @@ public final class NegotiationManager {
             newId(),
             Role.PROVIDER,
             caller.participant(),
-            consumerPid,
+            message.getConsumerPid(),
             request.getDatasetId(),
             request.getOfferId(),
             requested,
@@ -441,8 +645,7 @@ public final class NegotiationManager {
             "",
             "",
             List.of(),
-            null,
-            0,
+            Outgoing.NONE,
             traceId,
             now,
             now,
@@ -483,57 +686,117 @@ public final class NegotiationManager {
     return refuse(n, message, ((PolicyJudge.Refuse) verdict).reasons(), now);
   }
 
+  /**
+   * A consumer's termination naming only its own id: its request never got through (or we lost
+   * track of it). Record the negotiation as TERMINATED so that both sides know it and a late
+   * request with that id is refused.
+   */
+  private static boolean isTerminationOfUnknown(NegotiationMessage message) {
+    return message.hasTermination()
+        && message.getProviderPid().isEmpty()
+        && !message.getConsumerPid().isEmpty()
+        && message.getConsumerPid().length() <= 128;
+  }
+
+  private NegotiationMessage onTerminationOfUnknown(
+      PeerIdentity caller, NegotiationMessage message, String traceId) {
+    String from = caller.participant();
+    try (KeyedLocks.Held held = changes.lock(peerKey(from, message.getConsumerPid()))) {
+      Optional<Negotiation> known = store.findByPeer(Role.PROVIDER, from, message.getConsumerPid());
+      if (known.isPresent()) {
+        return handleKnown(known.get(), caller, message);
+      }
+      long now = clock.millis();
+      List<String> reasons = new ArrayList<>();
+      reasons.add(from + " terminated a negotiation before its request reached us");
+      reasons.addAll(message.getTermination().getReasonsList());
+      Negotiation n =
+          new Negotiation(
+              newId(),
+              Role.PROVIDER,
+              from,
+              message.getConsumerPid(),
+              "",
+              "",
+              transition(Role.PROVIDER, null, Direction.RECEIVED, Kind.TERMINATION),
+              "",
+              "",
+              "",
+              "",
+              "",
+              reasons,
+              Outgoing.NONE,
+              traceId,
+              now,
+              now,
+              0);
+      listener.received(n, message);
+      return reply(n, message, acknowledgement(n), null);
+    }
+  }
+
   private NegotiationMessage onProviderMessage(
       Negotiation n, PeerIdentity caller, NegotiationMessage message) {
     long now = clock.millis();
-    switch (message.getBodyCase()) {
-      case EVENT -> {
-        if (message.getEvent().getType() != NegotiationEvent.Type.ACCEPTED) {
-          throw violation("a consumer may only send the ACCEPTED event");
-        }
-        NegotiationState accepted = transitionOrViolation(n, Direction.RECEIVED, Kind.ACCEPTED);
-        Negotiation acc = n.moveTo(accepted, now, List.of());
-        Optional<String> offer = offers.offer(n.datasetId(), n.offerId());
-        PolicyJudge.Verdict verdict =
-            offer.isEmpty()
-                ? new PolicyJudge.Refuse(List.of("the offer was withdrawn"))
-                : judge.judgeAccepted(offer.get(), n.offeredPolicy(), caller, clock.instant());
-        if (verdict instanceof PolicyJudge.Agree agree) {
-          return agree(acc, message, agree, now);
-        }
-        return refuse(acc, message, reasonsOf(verdict), now);
-      }
-      case VERIFICATION -> {
-        NegotiationState verified = transitionOrViolation(n, Direction.RECEIVED, Kind.VERIFICATION);
-        NegotiationStore.StoredAgreement ours = store.agreement(n.agreementId()).orElseThrow();
-        SignedAgreement theirs = message.getVerification().getAgreement();
-        SignedAgreement mine = Agreements.parseSigned(ours.signedAgreement());
-        if (!theirs.getAgreement().equals(mine.getAgreement())
-            || !theirs.getProviderSignature().equals(mine.getProviderSignature())
-            || !theirs.getProviderCertificate().equals(mine.getProviderCertificate())) {
-          throw new SluiceException(
-              ErrorCode.BAD_SIGNATURE,
-              "the countersigned agreement differs from the one we signed");
-        }
-        Agreements.requireFullyValid(theirs, trust);
-        Negotiation ver = n.moveTo(verified, now, List.of());
-        NegotiationState finalized = transition(ver, Direction.SENT, Kind.FINALIZED);
-        Negotiation fin = ver.moveTo(finalized, now, List.of());
-        NegotiationMessage reply =
-            envelope(fin)
-                .setEvent(NegotiationEvent.newBuilder().setType(NegotiationEvent.Type.FINALIZED))
-                .build();
-        NegotiationStore.StoredAgreement complete =
-            stored(Agreements.parse(theirs), n.id(), Role.PROVIDER, theirs.toByteArray(), true);
-        NegotiationMessage sent = reply(fin, message, reply, complete);
-        listener.agreementSigned(fin, n.agreementId(), theirs.toByteArray());
-        return sent;
-      }
-      case TERMINATION -> {
-        return onTermination(n, message, now);
-      }
-      default -> throw violation("a consumer may not send " + message.getBodyCase());
+    if (message.hasTermination()) {
+      return onTermination(n, message, now);
     }
+    if (n.state() == NegotiationState.TERMINATED) {
+      // We ended it while the consumer's message was on its way (say, our timeout): say so again.
+      return unchanged(
+          n,
+          termination(
+              n, "TERMINATED", List.of("negotiation " + n.id() + " was already terminated")));
+    }
+    return switch (message.getBodyCase()) {
+      case EVENT -> onAccepted(n, caller, message, now);
+      case VERIFICATION -> onVerification(n, message, now);
+      default -> throw violation("a consumer may not send " + message.getBodyCase());
+    };
+  }
+
+  private NegotiationMessage onAccepted(
+      Negotiation n, PeerIdentity caller, NegotiationMessage message, long now) {
+    if (message.getEvent().getType() != NegotiationEvent.Type.ACCEPTED) {
+      throw violation("a consumer may only send the ACCEPTED event");
+    }
+    NegotiationState accepted = transitionOrViolation(n, Direction.RECEIVED, Kind.ACCEPTED);
+    Negotiation acc = n.moveTo(accepted, now, List.of());
+    Optional<String> offer = offers.offer(n.datasetId(), n.offerId());
+    PolicyJudge.Verdict verdict =
+        offer.isEmpty()
+            ? new PolicyJudge.Refuse(List.of("the offer was withdrawn"))
+            : judge.judgeAccepted(offer.get(), n.offeredPolicy(), caller, clock.instant());
+    if (verdict instanceof PolicyJudge.Agree agree) {
+      return agree(acc, message, agree, now);
+    }
+    return refuse(acc, message, reasonsOf(verdict), now);
+  }
+
+  private NegotiationMessage onVerification(Negotiation n, NegotiationMessage message, long now) {
+    NegotiationState verified = transitionOrViolation(n, Direction.RECEIVED, Kind.VERIFICATION);
+    NegotiationStore.StoredAgreement ours = store.agreement(n.agreementId()).orElseThrow();
+    SignedAgreement theirs = message.getVerification().getAgreement();
+    SignedAgreement mine = Agreements.parseSigned(ours.signedAgreement());
+    if (!theirs.getAgreement().equals(mine.getAgreement())
+        || !theirs.getProviderSignature().equals(mine.getProviderSignature())
+        || !theirs.getProviderCertificate().equals(mine.getProviderCertificate())) {
+      throw new SluiceException(
+          ErrorCode.BAD_SIGNATURE, "the countersigned agreement differs from the one we signed");
+    }
+    Agreements.requireFullyValid(theirs, trust);
+    Negotiation ver = n.moveTo(verified, now, List.of());
+    NegotiationState finalized = transition(ver, Direction.SENT, Kind.FINALIZED);
+    Negotiation fin = ver.moveTo(finalized, now, List.of());
+    NegotiationMessage reply =
+        envelope(fin)
+            .setEvent(NegotiationEvent.newBuilder().setType(NegotiationEvent.Type.FINALIZED))
+            .build();
+    NegotiationStore.StoredAgreement complete =
+        stored(Agreements.parse(theirs), n.id(), Role.PROVIDER, theirs.toByteArray(), true);
+    NegotiationMessage sent = reply(fin, message, reply, complete);
+    listener.agreementSigned(fin, n.agreementId(), theirs.toByteArray());
+    return sent;
   }
 
   /** A consumer receives only terminations outside the request/reply flow. */
@@ -544,19 +807,31 @@ public final class NegotiationManager {
     return onTermination(n, message, clock.millis());
   }
 
+  /**
+   * The peer ends the negotiation: a move to TERMINATED when it is not final; for a FINALIZED one,
+   * the agreement ends and the negotiation stays FINALIZED (a notice we still had to deliver about
+   * it is moot); when it has ended already (both sides ended it at once), nothing changes and our
+   * own notice is still delivered, to be acknowledged the same way.
+   */
   private NegotiationMessage onTermination(Negotiation n, NegotiationMessage message, long now) {
     List<String> reasons = new ArrayList<>();
     reasons.add(n.counterparty() + " terminated");
     reasons.addAll(message.getTermination().getReasonsList());
-    NegotiationMessage ack =
-        envelope(n).setTermination(Termination.newBuilder().setCode("ACKNOWLEDGED")).build();
-    if (n.state() == NegotiationState.FINALIZED) {
-      // The agreement itself ends; the negotiation that produced it stays FINALIZED.
-      store.terminateAgreement(n.agreementId(), String.join("; ", reasons));
-      return reply(n.moveTo(n.state(), now, reasons), message, ack, null);
-    }
-    NegotiationState terminated = transitionOrViolation(n, Direction.RECEIVED, Kind.TERMINATION);
-    return reply(n.withPending(null, 0).moveTo(terminated, now, reasons), message, ack, null);
+    NegotiationMessage ack = acknowledgement(n);
+    return switch (n.state()) {
+      case FINALIZED -> {
+        if (!store.terminateAgreement(n.agreementId(), String.join("; ", reasons))) {
+          yield unchanged(n, ack);
+        }
+        yield reply(n.withNothingToSend().moveTo(n.state(), now, reasons), message, ack, null);
+      }
+      case TERMINATED -> unchanged(n, ack);
+      default -> {
+        NegotiationState terminated =
+            transitionOrViolation(n, Direction.RECEIVED, Kind.TERMINATION);
+        yield reply(n.withNothingToSend().moveTo(terminated, now, reasons), message, ack, null);
+      }
+    };
   }
 
   private NegotiationMessage agree(
@@ -596,13 +871,20 @@ public final class NegotiationManager {
 
   private NegotiationMessage refuse(
       Negotiation n, NegotiationMessage message, List<String> reasons, long now) {
-    Negotiation terminated = n.moveTo(NegotiationState.TERMINATED, now, reasons);
-    NegotiationMessage reply =
-        envelope(terminated)
-            .setTermination(Termination.newBuilder().setCode("REFUSED").addAllReasons(reasons))
-            .build();
+    Negotiation terminated =
+        n.moveTo(transition(n, Direction.SENT, Kind.TERMINATION), now, reasons);
+    NegotiationMessage reply = termination(terminated, "REFUSED", reasons);
     listener.policyDenied(terminated, reasons);
     return reply(terminated, message, reply, null);
+  }
+
+  /**
+   * A reply that changes nothing, so nothing is stored: the same message again gets an answer of
+   * the same meaning (a termination stays a termination), and a replay writes nothing.
+   */
+  private NegotiationMessage unchanged(Negotiation n, NegotiationMessage reply) {
+    listener.sent(n, reply);
+    return reply;
   }
 
   /** Persists the new state, the processed message and our reply in one transaction. */
@@ -623,6 +905,33 @@ public final class NegotiationManager {
     return reply;
   }
 
+  /**
+   * Terminates, and tells the consumer, every provider negotiation that has waited in OFFERED or
+   * AGREED for longer than the retry policy's timeout: the consumer is gone, or gave up without its
+   * notice getting through, and an agreement nobody verifies must not stay open for good.
+   */
+  void terminateOverdue(long now) {
+    long before = now - retry.agreedTimeout().toMillis();
+    for (NegotiationState waiting : List.of(NegotiationState.OFFERED, NegotiationState.AGREED)) {
+      for (Negotiation stale : store.idle(Role.PROVIDER, waiting, before)) {
+        try (KeyedLocks.Held held = changes.lock(stale.id())) {
+          Negotiation n = require(stale.id());
+          if (n.state() == waiting && n.updatedMs() < before) {
+            String reason =
+                n.counterparty()
+                    + " did not answer within "
+                    + retry.agreedTimeout().toSeconds()
+                    + " s of "
+                    + waiting
+                    + "; the negotiation was terminated";
+            log.warn("negotiation {}: {}", n.id(), reason);
+            terminateWithNotice(n, "EXPIRED", List.of(reason), now);
+          }
+        }
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- both sides
 
   /**
@@ -630,7 +939,7 @@ public final class NegotiationManager {
    * is delivered like any pending message).
    */
   public Negotiation terminate(String idOrAgreementId, String reason) {
-    Negotiation n =
+    Negotiation found =
         store
             .find(idOrAgreementId)
             .or(
@@ -645,37 +954,24 @@ public final class NegotiationManager {
     long now = clock.millis();
     List<String> reasons =
         List.of("terminated by " + self.identity().participant() + ": " + reason);
-    NegotiationMessage notice =
-        envelope(n)
-            .setTermination(Termination.newBuilder().setCode("TERMINATED").addAllReasons(reasons))
-            .build();
-    ReentrantLock lock = locks.computeIfAbsent(n.id(), k -> new ReentrantLock());
-    lock.lock();
-    try {
-      n = require(n.id());
-      if (n.state() == NegotiationState.FINALIZED) {
-        if (!store.terminateAgreement(n.agreementId(), reasons.get(0))) {
-          throw new SluiceException(
-              ErrorCode.CONFLICT, "agreement " + n.agreementId() + " is already terminated");
-        }
-        n =
-            store.save(
-                n.withPending(notice.toByteArray(), 0).moveTo(n.state(), now, reasons), null, null);
-      } else if (n.state() == NegotiationState.TERMINATED) {
+    try (KeyedLocks.Held held = changes.lock(found.id())) {
+      Negotiation n = require(found.id());
+      if (n.state() == NegotiationState.TERMINATED) {
         throw new SluiceException(
             ErrorCode.CONFLICT, "negotiation " + n.id() + " is already terminated");
-      } else {
-        NegotiationState terminated = transition(n, Direction.SENT, Kind.TERMINATION);
-        n =
-            store.save(
-                n.withPending(notice.toByteArray(), 0).moveTo(terminated, now, reasons),
-                null,
-                null);
       }
-    } finally {
-      lock.unlock();
+      if (n.state() != NegotiationState.FINALIZED) {
+        terminateWithNotice(n, "TERMINATED", reasons, now);
+      } else if (store.terminateAgreement(n.agreementId(), reasons.get(0))) {
+        NegotiationMessage notice = termination(n, "TERMINATED", reasons);
+        store.save(
+            n.sending(notice.toByteArray(), now).moveTo(n.state(), now, reasons), null, null);
+      } else {
+        throw new SluiceException(
+            ErrorCode.CONFLICT, "agreement " + n.agreementId() + " is already terminated");
+      }
     }
-    return drive(n.id());
+    return drive(found.id());
   }
 
   public Optional<Negotiation> find(String id) {
@@ -686,7 +982,12 @@ public final class NegotiationManager {
     return store.list();
   }
 
-  private Negotiation locate(String from, NegotiationMessage message) {
+  /** Locks that exist right now (held or awaited); bounded by the threads using them. */
+  int locksInUse() {
+    return deliveries.size() + changes.size();
+  }
+
+  private Optional<Negotiation> locate(String from, NegotiationMessage message) {
     Optional<Negotiation> n = Optional.empty();
     if (!message.getProviderPid().isEmpty()) {
       n = store.find(message.getProviderPid()).filter(x -> x.role() == Role.PROVIDER);
@@ -697,13 +998,12 @@ public final class NegotiationManager {
     if (n.isEmpty() && !message.getConsumerPid().isEmpty()) {
       n = store.find(message.getConsumerPid()).filter(x -> x.role() == Role.CONSUMER);
     }
-    Negotiation found =
-        n.orElseThrow(() -> new SluiceException(ErrorCode.NOT_FOUND, "no such negotiation"));
-    if (!found.counterparty().equals(from)) {
-      // Do not reveal that the negotiation exists with someone else.
-      throw new SluiceException(ErrorCode.NOT_FOUND, "no such negotiation");
-    }
-    return found;
+    // Do not reveal that the negotiation exists with someone else.
+    return n.filter(found -> found.counterparty().equals(from));
+  }
+
+  private static String peerKey(String participant, String consumerPid) {
+    return "peer " + participant + " " + consumerPid;
   }
 
   private NegotiationMessage.Builder envelope(Negotiation n) {
@@ -714,6 +1014,16 @@ public final class NegotiationManager {
       b.setProviderPid(n.id()).setConsumerPid(n.peerPid());
     }
     return b;
+  }
+
+  private NegotiationMessage termination(Negotiation n, String code, List<String> reasons) {
+    return envelope(n)
+        .setTermination(Termination.newBuilder().setCode(code).addAllReasons(reasons))
+        .build();
+  }
+
+  private NegotiationMessage acknowledgement(Negotiation n) {
+    return envelope(n).setTermination(Termination.newBuilder().setCode("ACKNOWLEDGED")).build();
   }
 
   private NegotiationStore.StoredAgreement stored(

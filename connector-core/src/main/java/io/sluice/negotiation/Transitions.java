@@ -8,7 +8,9 @@ import java.util.Optional;
  * The one transition table of contract negotiation. A transition is keyed by our role, our current
  * state (null before the first message), whether we sent or received the message, and its kind.
  * Anything not in the table is illegal: a peer's illegal message is a PROTOCOL_VIOLATION, our own
- * is a bug.
+ * is a bug. Every move to TERMINATED goes through this table; what the driver does without a move
+ * (acknowledging a termination of what is already terminated, ending the agreement of a FINALIZED
+ * negotiation) changes no state.
  */
 public final class Transitions {
   /** Kinds of negotiation message. */
@@ -109,6 +111,10 @@ public final class Transitions {
         Direction.SENT,
         Kind.FINALIZED,
         NegotiationState.FINALIZED);
+    // A consumer that gave up before its request got through tells the provider all the same: the
+    // provider records the negotiation as TERMINATED, so both stores know it and a request that
+    // arrives late (reordered or re-sent) is refused instead of agreed.
+    on(Role.PROVIDER, null, Direction.RECEIVED, Kind.TERMINATION, NegotiationState.TERMINATED);
     // Either side may end any negotiation that is not final, by sending or receiving a termination.
     for (Role role : Role.values()) {
       for (NegotiationState s : NegotiationState.values()) {

@@ -1,27 +1,28 @@
 package io.sluice.negotiation;
 
+import static io.sluice.negotiation.NegotiationPair.OFFER;
+import static io.sluice.negotiation.NegotiationPair.REFUSED;
+import static io.sluice.negotiation.NegotiationPair.RETRY;
+import static io.sluice.negotiation.NegotiationPair.WIDER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
-import io.sluice.identity.AuthorityTrust;
-import io.sluice.identity.NodeCredentials;
-import io.sluice.identity.PeerIdentity;
-import io.sluice.identity.TestAuthority;
+import io.sluice.proto.v1.Agreement;
+import io.sluice.proto.v1.ContractOffer;
 import io.sluice.proto.v1.NegotiationMessage;
 import io.sluice.proto.v1.SignedAgreement;
 import io.sluice.store.TestDatabases;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,119 +30,28 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The negotiation protocol between two managers wired in memory, each with its own SQLite store.
- * The policy decisions come from a scripted judge so that these tests are about the protocol; the
- * node's tests run the real policy engine.
+ * The negotiation protocol between two managers wired in memory, each with its own SQLite store
+ * ({@link NegotiationRecoveryContractTest} and {@link NegotiationReplayContractTest} run the crash
+ * and replay cases on SQLite and PostgreSQL).
  */
 class NegotiationProtocolTest {
-  static final String OFFER = "{\"offer\":\"claims\"}";
-  static final String WIDER = "{\"offer\":\"claims\",\"wider\":true}";
-  static final String REFUSED = "{\"refuse\":true}";
-
   @TempDir Path dir;
   @RegisterExtension final TestDatabases.Store consumerDb = TestDatabases.sqlite();
   @RegisterExtension final TestDatabases.Store providerDb = TestDatabases.sqlite();
 
-  AuthorityTrust trust;
-  NodeCredentials fund;
-  NodeCredentials insurer;
+  NegotiationPair pair;
   NegotiationStore consumerStore;
   NegotiationStore providerStore;
-  NegotiationManager consumer;
-  NegotiationManager provider;
-
-  /** Every message delivered, with the reply, in order. */
-  final List<NegotiationMessage[]> wire = new ArrayList<>();
-
-  UnaryOperator<NegotiationMessage> tamperReply = m -> m;
-  UnaryOperator<NegotiationMessage> tamperRequest = m -> m;
-  boolean providerDown;
-
-  /**
-   * Agrees to an exact copy of the offer, counters a wider request with the offer, refuses the
-   * rest.
-   */
-  static final class ScriptedJudge implements PolicyJudge {
-    @Override
-    public Verdict judgeRequest(
-        String offer, String request, PeerIdentity consumer, String purpose, Instant now) {
-      if (request.equals(offer)) {
-        return new Agree(canonical(request), now.plus(Duration.ofDays(30)));
-      }
-      if (request.equals(WIDER)) {
-        return new Counter(offer, List.of("the request is wider than the offer"));
-      }
-      return new Refuse(List.of("/permission/0/constraint/0: role must be commercial-insurer"));
-    }
-
-    @Override
-    public Verdict judgeAccepted(String offer, String counter, PeerIdentity consumer, Instant now) {
-      return counter.equals(offer)
-          ? new Agree(canonical(counter), now.plus(Duration.ofDays(30)))
-          : new Refuse(List.of("changed"));
-    }
-
-    @Override
-    public Verdict judgeCounter(String counter, String acceptable) {
-      return counter.equals(acceptable)
-          ? new Agree(canonical(counter), Instant.MAX)
-          : new Refuse(List.of("outside the acceptable terms"));
-    }
-
-    @Override
-    public byte[] canonical(String policyJson) {
-      return policyJson.strip().getBytes(StandardCharsets.UTF_8);
-    }
-  }
 
   @BeforeEach
   void wire() {
-    TestAuthority ca = TestAuthority.create(dir.resolve("ca"), "health");
-    trust = ca.trust();
-    fund = ca.issue("fund", List.of("medical-insurance-fund"), Map.of()).credentials(trust);
-    insurer = ca.issue("insurer-a", List.of("commercial-insurer"), Map.of()).credentials(trust);
-    consumerStore = new JdbcNegotiationStore(consumerDb.open());
-    providerStore = new JdbcNegotiationStore(providerDb.open());
-    OfferBook offers =
-        (ds, offer) ->
-            ds.equals("settlements") && offer.equals("claims")
-                ? Optional.of(OFFER)
-                : Optional.empty();
-    provider =
-        new NegotiationManager(
-            fund,
-            trust,
-            providerStore,
-            (to, m, t) -> consumer.handle(fund.identity(), m, t),
-            new ScriptedJudge(),
-            offers,
-            NegotiationListener.NONE,
-            Clock.systemUTC());
-    consumer =
-        new NegotiationManager(
-            insurer,
-            trust,
-            consumerStore,
-            (to, m, t) -> {
-              if (providerDown) {
-                throw new SluiceException(ErrorCode.UNAVAILABLE, "fund is unreachable");
-              }
-              NegotiationMessage sent = tamperRequest.apply(m);
-              NegotiationMessage reply =
-                  tamperReply.apply(provider.handle(insurer.identity(), sent, t));
-              wire.add(new NegotiationMessage[] {sent, reply});
-              return reply;
-            },
-            new ScriptedJudge(),
-            (ds, o) -> Optional.empty(),
-            NegotiationListener.NONE,
-            Clock.systemUTC());
+    pair = new NegotiationPair(dir, consumerDb.open(), providerDb.open(), 20260301L);
+    consumerStore = pair.consumerStore;
+    providerStore = pair.providerStore;
   }
 
   Negotiation request(String policy, String acceptable) {
-    return consumer.request(
-        new NegotiationManager.ConsumerRequest(
-            "fund", "settlements", "claims", "claims-settlement", policy, acceptable, "trace-1"));
+    return pair.request(policy, acceptable);
   }
 
   Negotiation providerSide() {
@@ -163,13 +73,15 @@ class NegotiationProtocolTest {
     assertThat(mine.finalized()).isTrue();
     assertThat(theirs.finalized()).isTrue();
     Agreements.Check check =
-        Agreements.check(Agreements.parseSigned(mine.signedAgreement()), trust);
+        Agreements.check(Agreements.parseSigned(mine.signedAgreement()), pair.trust);
     assertThat(check.fullyValid()).as(check.problems().toString()).isTrue();
     var agreement = Agreements.parse(Agreements.parseSigned(mine.signedAgreement()));
     assertThat(agreement.getProviderId()).isEqualTo("fund");
     assertThat(agreement.getConsumerId()).isEqualTo("insurer-a");
+    assertThat(agreement.getNegotiationId()).isEqualTo(c.id());
+    assertThat(agreement.getPurpose()).isEqualTo("claims-settlement");
     assertThat(agreement.getPolicy().toStringUtf8()).isEqualTo(OFFER);
-    assertThat(wire).hasSize(2); // request -> agreement, verification -> finalized
+    assertThat(pair.toProvider).hasSize(2); // request -> agreement, verification -> finalized
   }
 
   @Test
@@ -213,7 +125,7 @@ class NegotiationProtocolTest {
   @Test
   void unknownOfferIsRefused() {
     Negotiation c =
-        consumer.request(
+        pair.consumer.request(
             new NegotiationManager.ConsumerRequest(
                 "fund", "settlements", "nope", "p", OFFER, "", "t"));
     assertThat(c.state()).isEqualTo(NegotiationState.TERMINATED);
@@ -225,11 +137,12 @@ class NegotiationProtocolTest {
     Negotiation c = request(WIDER, OFFER);
     assertThat(c.state()).isEqualTo(NegotiationState.FINALIZED);
     Negotiation before = providerSide();
-    assertThat(wire)
+    assertThat(pair.toProvider)
         .hasSize(3); // request -> offer, accepted -> agreement, verification -> finalized
-    for (NegotiationMessage[] exchange : wire) {
-      NegotiationMessage again = provider.handle(insurer.identity(), exchange[0], "trace-1");
-      assertThat(again).isEqualTo(exchange[1]);
+    for (NegotiationPair.Exchange exchange : List.copyOf(pair.toProvider)) {
+      NegotiationMessage again =
+          pair.provider.handle(pair.insurer.identity(), exchange.message(), "trace-1");
+      assertThat(again).isEqualTo(exchange.reply());
     }
     Negotiation after = providerSide();
     assertThat(after.state()).isEqualTo(before.state());
@@ -241,9 +154,9 @@ class NegotiationProtocolTest {
   @Test
   void aNewMessageThatIsIllegalInTheCurrentStateIsAProtocolViolation() {
     Negotiation c = request(OFFER, "");
-    NegotiationMessage verification = wire.get(1)[0];
+    NegotiationMessage verification = pair.toProvider.get(1).message();
     NegotiationMessage late = verification.toBuilder().setMessageId("another-id").build();
-    assertThatThrownBy(() -> provider.handle(insurer.identity(), late, "t"))
+    assertThatThrownBy(() -> pair.provider.handle(pair.insurer.identity(), late, "t"))
         .isInstanceOf(SluiceException.class)
         .extracting(e -> ((SluiceException) e).code())
         .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
@@ -254,8 +167,9 @@ class NegotiationProtocolTest {
   @Test
   void anotherParticipantCannotTouchTheNegotiation() {
     request(OFFER, "");
-    NegotiationMessage verification = wire.get(1)[0].toBuilder().setMessageId("x").build();
-    assertThatThrownBy(() -> provider.handle(fund.identity(), verification, "t"))
+    NegotiationMessage verification =
+        pair.toProvider.get(1).message().toBuilder().setMessageId("x").build();
+    assertThatThrownBy(() -> pair.provider.handle(pair.fund.identity(), verification, "t"))
         .isInstanceOf(SluiceException.class)
         .extracting(e -> ((SluiceException) e).code())
         .isEqualTo(ErrorCode.NOT_FOUND);
@@ -263,7 +177,7 @@ class NegotiationProtocolTest {
 
   @Test
   void consumerRefusesATamperedAgreementAndNothingIsFinalized() {
-    tamperReply =
+    pair.tamperReply =
         m -> {
           if (!m.hasAgreement()) {
             return m;
@@ -283,11 +197,138 @@ class NegotiationProtocolTest {
     assertThat(consumerStore.agreements()).isEmpty();
     assertThat(providerSide().state()).isEqualTo(NegotiationState.TERMINATED);
     assertThat(providerStore.agreements()).noneMatch(NegotiationStore.StoredAgreement::finalized);
+    assertThat(providerStore.agreements()).allMatch(NegotiationStore.StoredAgreement::terminated);
+  }
+
+  /** A provider that signs an agreement other than the one negotiated, validly. */
+  private UnaryOperator<NegotiationMessage> resignedAgreement(
+      UnaryOperator<Agreement.Builder> lie) {
+    return m -> {
+      if (!m.hasAgreement()) {
+        return m;
+      }
+      Agreement honest;
+      try {
+        honest = Agreement.parseFrom(m.getAgreement().getAgreement().getAgreement());
+      } catch (InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+      SignedAgreement forged =
+          Agreements.signAsProvider(lie.apply(honest.toBuilder()).build(), pair.fund);
+      return m.toBuilder().setAgreement(m.getAgreement().toBuilder().setAgreement(forged)).build();
+    };
   }
 
   @Test
-  void providerRefusesATamperedCountersignatureWithoutChangingState() {
-    tamperRequest =
+  void consumerRefusesAValidlySignedAgreementForAnotherPurpose() {
+    pair.tamperReply = resignedAgreement(a -> a.setPurpose("marketing"));
+    Negotiation c = request(OFFER, "");
+    assertThat(c.state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(c.reasons()).anyMatch(r -> r.contains("the agreement is for purpose 'marketing'"));
+    assertThat(consumerStore.agreements()).isEmpty();
+    assertThat(providerSide().state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(providerStore.agreements()).allMatch(NegotiationStore.StoredAgreement::terminated);
+  }
+
+  @Test
+  void consumerRefusesAValidlySignedAgreementForAnotherNegotiationOrOffer() {
+    pair.tamperReply = resignedAgreement(a -> a.setNegotiationId("someone-elses"));
+    Negotiation c = request(OFFER, "");
+    assertThat(c.state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(c.reasons())
+        .anyMatch(r -> r.contains("the agreement is for negotiation 'someone-elses'"));
+
+    pair.tamperReply = resignedAgreement(a -> a.setOfferId("premium"));
+    Negotiation d = request(OFFER, "");
+    assertThat(d.state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(d.reasons()).anyMatch(r -> r.contains("the agreement is for offer 'premium'"));
+    assertThat(consumerStore.agreements()).isEmpty();
+  }
+
+  @Test
+  void agreementProblemsNameEveryFieldThatDiffers() {
+    Negotiation n =
+        new Negotiation(
+            "c-1",
+            Role.CONSUMER,
+            "fund",
+            "p-1",
+            "settlements",
+            "claims",
+            NegotiationState.REQUESTED,
+            "claims-settlement",
+            OFFER,
+            "",
+            "",
+            "",
+            List.of(),
+            Outgoing.NONE,
+            "t",
+            0,
+            0,
+            1);
+    Agreement honest =
+        Agreement.newBuilder()
+            .setConsumerId("insurer-a")
+            .setProviderId("fund")
+            .setDatasetId("settlements")
+            .setOfferId("claims")
+            .setNegotiationId("c-1")
+            .setPurpose("claims-settlement")
+            .setPolicy(ByteString.copyFromUtf8(OFFER))
+            .setValidUntilMs(2000)
+            .build();
+    byte[] policy = OFFER.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(NegotiationManager.agreementProblems(n, honest, "insurer-a", policy, 1000))
+        .isEmpty();
+    Agreement lie =
+        honest.toBuilder()
+            .setConsumerId("insurer-b")
+            .setProviderId("other")
+            .setDatasetId("x")
+            .setOfferId("y")
+            .setNegotiationId("z")
+            .setPurpose("marketing")
+            .setPolicy(ByteString.copyFromUtf8("{}"))
+            .setValidUntilMs(1000)
+            .build();
+    assertThat(NegotiationManager.agreementProblems(n, lie, "insurer-a", policy, 1000)).hasSize(8);
+  }
+
+  @Test
+  void aSecondCounterOfferIsTheProvidersProtocolViolationAndEndsTheNegotiationOnBothSides() {
+    pair.tamperReply =
+        m ->
+            m.hasAgreement()
+                ? m.toBuilder().setOffer(ContractOffer.newBuilder().setPolicyJson(OFFER)).build()
+                : m;
+    Negotiation c = request(WIDER, OFFER);
+    assertThat(c.state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(c.reasons())
+        .anyMatch(
+            r ->
+                r.contains("protocol violation by fund: counter-offer received in state ACCEPTED"));
+    assertThat(providerSide().state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(StoreComparison.compare(consumerStore, "insurer-a", providerStore, "fund").agree())
+        .isTrue();
+  }
+
+  @Test
+  void aReplyForAnotherProviderNegotiationIsRefused() {
+    pair.tamperReply = m -> m.hasEvent() ? m.toBuilder().setProviderPid("another").build() : m;
+    Negotiation c = request(OFFER, "");
+    assertThat(c.state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(c.reasons()).anyMatch(r -> r.contains("the reply is for negotiation another"));
+    // The provider had finalized; the consumer's notice ended the agreement there too.
+    assertThat(providerSide().state()).isEqualTo(NegotiationState.FINALIZED);
+    assertThat(providerStore.agreement(c.agreementId()).orElseThrow().terminated()).isTrue();
+    assertThat(StoreComparison.compare(consumerStore, "insurer-a", providerStore, "fund").agree())
+        .isTrue();
+  }
+
+  @Test
+  void providerRefusesATamperedCountersignatureAndTheConsumersNoticeEndsItThere() {
+    pair.tamperRequest =
         m -> {
           if (!m.hasVerification()) {
             return m;
@@ -304,49 +345,165 @@ class NegotiationProtocolTest {
     Negotiation c = request(OFFER, "");
     assertThat(c.state()).isEqualTo(NegotiationState.TERMINATED);
     assertThat(c.reasons()).anyMatch(r -> r.contains("fund refused verification"));
-    assertThat(providerSide().state()).isEqualTo(NegotiationState.AGREED);
+    assertThat(pair.toProvider.get(1).error()).isEqualTo(ErrorCode.BAD_SIGNATURE);
+    // the bad countersignature changed nothing there; the consumer's termination did
+    assertThat(providerSide().state()).isEqualTo(NegotiationState.TERMINATED);
     assertThat(providerStore.agreements()).noneMatch(NegotiationStore.StoredAgreement::finalized);
+    assertThat(providerStore.agreements()).allMatch(NegotiationStore.StoredAgreement::terminated);
   }
 
   @Test
-  void unreachableProviderIsRetriedABoundedNumberOfTimesThenTerminated() {
-    providerDown = true;
+  void anUnreachableProviderIsRetriedWithGrowingBackOffForTheWholeWindow() {
+    pair.providerDown = true;
+    long start = pair.clock.millis();
     Negotiation c = request(OFFER, "");
     assertThat(c.state()).isEqualTo(NegotiationState.REQUESTED);
-    assertThat(c.hasPending()).isTrue();
     assertThat(c.attempts()).isEqualTo(1);
-    for (int i = 2; i < NegotiationManager.MAX_ATTEMPTS; i++) {
-      consumer.retryPending();
-      assertThat(consumer.find(c.id()).orElseThrow().attempts()).isEqualTo(i);
+    List<Long> waits = new ArrayList<>();
+    while (true) {
+      Negotiation n = consumerStore.find(c.id()).orElseThrow();
+      if (n.state() != NegotiationState.REQUESTED) {
+        break;
+      }
+      // a failed delivery stamps the negotiation with its time and schedules the next one
+      long next = n.outgoing().nextAttemptMs();
+      waits.add(next - n.updatedMs());
+      pair.clock.advance(Duration.ofMillis(Math.max(0, next - pair.clock.millis())));
+      pair.consumer.retryPending();
     }
-    consumer.retryPending();
-    Negotiation gaveUp = consumer.find(c.id()).orElseThrow();
+    // from 100 ms doubling to the 2 s cap, each drawn from the upper half of its step
+    assertThat(waits.get(0)).isBetween(50L, 100L);
+    assertThat(waits.get(1)).isBetween(100L, 200L);
+    assertThat(waits.get(2)).isBetween(200L, 400L);
+    assertThat(waits.get(waits.size() - 1)).isBetween(1000L, 2000L);
+    assertThat(waits).allMatch(w -> w <= RETRY.maxDelay().toMillis());
+    assertThat(waits.size()).isBetween(15, 40);
+    Negotiation gaveUp = consumerStore.find(c.id()).orElseThrow();
+    assertThat(pair.clock.millis() - start).isGreaterThanOrEqualTo(RETRY.window().toMillis());
     assertThat(gaveUp.state()).isEqualTo(NegotiationState.TERMINATED);
-    assertThat(gaveUp.hasPending()).isFalse();
     assertThat(gaveUp.reasons())
-        .anyMatch(r -> r.contains("unreachable after " + NegotiationManager.MAX_ATTEMPTS));
+        .anyMatch(r -> r.contains("fund unreachable for 30 s") && r.contains("given up"));
+    // the provider is told once it is back: it records the negotiation it never saw as ended
+    assertThat(gaveUp.hasPending()).isTrue();
+    assertThat(providerStore.list()).isEmpty();
+    pair.settle();
+    Negotiation told = pair.providerSide(c.id()).orElseThrow();
+    assertThat(told.state()).isEqualTo(NegotiationState.TERMINATED);
+    assertThat(told.reasons()).anyMatch(r -> r.contains("before its request reached us"));
+    assertThat(StoreComparison.compare(consumerStore, "insurer-a", providerStore, "fund").agree())
+        .isTrue();
   }
 
   @Test
-  void providerComingBackBeforeTheLimitCompletesTheNegotiation() {
-    providerDown = true;
+  void providerComingBackWithinTheWindowCompletesTheNegotiation() {
+    pair.providerDown = true;
     Negotiation c = request(OFFER, "");
-    providerDown = false;
-    consumer.retryPending();
-    assertThat(consumer.find(c.id()).orElseThrow().state()).isEqualTo(NegotiationState.FINALIZED);
+    pair.clock.advance(RETRY.window().minusSeconds(5));
+    pair.consumer.retryPending();
+    assertThat(consumerStore.find(c.id()).orElseThrow().state())
+        .isEqualTo(NegotiationState.REQUESTED);
+    pair.providerDown = false;
+    pair.clock.advance(RETRY.maxDelay());
+    pair.consumer.retryPending();
+    assertThat(consumerStore.find(c.id()).orElseThrow().state())
+        .isEqualTo(NegotiationState.FINALIZED);
     assertThat(providerSide().state()).isEqualTo(NegotiationState.FINALIZED);
+  }
+
+  @Test
+  void aFailingPeerIsTriedOncePerRoundNotOncePerNegotiation() {
+    pair.providerDown = true;
+    for (int i = 0; i < 5; i++) {
+      request(OFFER, "");
+    }
+    int before = failures();
+    pair.clock.advance(RETRY.maxDelay().multipliedBy(2));
+    pair.consumer.retryPending();
+    assertThat(failures() - before).isEqualTo(1);
+  }
+
+  private int failures() {
+    return consumerStore.list().stream().mapToInt(Negotiation::attempts).sum();
   }
 
   @Test
   void terminatingAFinalizedAgreementEndsItOnBothSides() {
     Negotiation c = request(OFFER, "");
-    consumer.terminate(c.agreementId(), "no longer needed");
+    pair.consumer.terminate(c.agreementId(), "no longer needed");
     assertThat(consumerStore.agreement(c.agreementId()).orElseThrow().terminated()).isTrue();
     assertThat(providerStore.agreement(c.agreementId()).orElseThrow().terminated()).isTrue();
     assertThat(providerStore.agreement(c.agreementId()).orElseThrow().terminatedReason())
         .contains("no longer needed");
-    assertThat(consumer.find(c.id()).orElseThrow().state()).isEqualTo(NegotiationState.FINALIZED);
-    assertThatThrownBy(() -> consumer.terminate(c.agreementId(), "again"))
+    assertThat(pair.consumer.find(c.id()).orElseThrow().state())
+        .isEqualTo(NegotiationState.FINALIZED);
+    assertThatThrownBy(() -> pair.consumer.terminate(c.agreementId(), "again"))
         .hasMessageContaining("already terminated");
+  }
+
+  @Test
+  void aRequestIdGivesOneNegotiationHoweverOftenTheClientAsks() {
+    var request =
+        new NegotiationManager.ConsumerRequest(
+            "fund", "settlements", "claims", "claims-settlement", OFFER, "", "t", "req-1", "d1");
+    Negotiation first = pair.consumer.request(request);
+    Negotiation again = pair.consumer.request(request);
+    assertThat(again.id()).isEqualTo(first.id());
+    assertThat(again.state()).isEqualTo(NegotiationState.FINALIZED);
+    assertThat(pair.consumer.findByRequestId("req-1")).map(Negotiation::id).contains(first.id());
+    assertThat(consumerStore.list()).hasSize(1);
+    assertThat(providerStore.agreements()).hasSize(1);
+    var other =
+        new NegotiationManager.ConsumerRequest(
+            "fund", "settlements", "claims", "research", OFFER, "", "t", "req-1", "d2");
+    assertThatThrownBy(() -> pair.consumer.request(other))
+        .isInstanceOf(SluiceException.class)
+        .extracting(e -> ((SluiceException) e).code())
+        .isEqualTo(ErrorCode.REQUEST_ID_REUSED);
+    assertThat(consumerStore.list()).hasSize(1);
+  }
+
+  @Test
+  void concurrentRepeatsOfOneRequestIdStartOneNegotiation() throws Exception {
+    var request =
+        new NegotiationManager.ConsumerRequest(
+            "fund", "settlements", "claims", "claims-settlement", OFFER, "", "t", "req-2", "d");
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<Negotiation>> calls = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        calls.add(pool.submit(() -> pair.consumer.request(request)));
+      }
+      for (Future<Negotiation> call : calls) {
+        assertThat(call.get().id()).isEqualTo(calls.get(0).get().id());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(consumerStore.list()).hasSize(1);
+    assertThat(providerStore.list()).hasSize(1);
+    assertThat(providerStore.agreements()).hasSize(1);
+  }
+
+  @Test
+  void noLockOutlivesItsUseHoweverManyNegotiationsRan() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Negotiation>> calls = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        String policy = i % 3 == 0 ? REFUSED : i % 3 == 1 ? WIDER : OFFER;
+        calls.add(pool.submit(() -> request(policy, OFFER)));
+      }
+      for (Future<Negotiation> call : calls) {
+        assertThat(call.get().state().isFinal()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    pair.providerDown = true;
+    request(OFFER, "");
+    pair.tick();
+    assertThat(consumerStore.list()).hasSize(41);
+    assertThat(pair.consumer.locksInUse()).isZero();
+    assertThat(pair.provider.locksInUse()).isZero();
   }
 }

@@ -28,8 +28,7 @@ abstract class NegotiationStoreContractTest {
         "",
         "",
         List.of("first"),
-        new byte[] {1, 2, 3},
-        0,
+        new Outgoing(new byte[] {1, 2, 3}, 0, 1000, 1000),
         "trace",
         1000,
         1000,
@@ -50,7 +49,7 @@ abstract class NegotiationStoreContractTest {
 
       Negotiation moved =
           store.save(
-              read.withPending(null, 0).moveTo(NegotiationState.AGREED, 2000, List.of("second")),
+              read.withNothingToSend().moveTo(NegotiationState.AGREED, 2000, List.of("second")),
               null,
               null);
       assertThat(moved.version()).isEqualTo(2);
@@ -230,6 +229,126 @@ abstract class NegotiationStoreContractTest {
       } finally {
         pool.shutdownNow();
       }
+    }
+  }
+
+  @Test
+  void dueMessagesAreThoseWhoseNextAttemptHasComeInThatOrder() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation a = store.save(fresh("a", Role.CONSUMER, "fund", ""), null, null);
+      Negotiation b = store.save(fresh("b", Role.CONSUMER, "fund", ""), null, null);
+      store.save(fresh("c", Role.CONSUMER, "fund", "").withNothingToSend(), null, null);
+      store.save(a.withOutgoing(a.outgoing().failedAgain(5000)), null, null);
+      store.save(b.withOutgoing(b.outgoing().failedAgain(3000)), null, null);
+
+      assertThat(store.due(2999)).isEmpty();
+      assertThat(store.due(3000)).extracting(Negotiation::id).containsExactly("b");
+      assertThat(store.due(9000)).extracting(Negotiation::id).containsExactly("b", "a");
+      Negotiation stored = store.find("a").orElseThrow();
+      assertThat(stored.outgoing()).isEqualTo(new Outgoing(new byte[] {1, 2, 3}, 1, 1000, 5000));
+      assertThat(store.pending()).extracting(Negotiation::id).containsExactlyInAnyOrder("a", "b");
+    }
+  }
+
+  @Test
+  void idleFindsNegotiationsOfOneRoleAndStateUnchangedSinceBefore() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation p = store.save(fresh("p1", Role.PROVIDER, "insurer", "c-1"), null, null);
+      store.save(p.moveTo(NegotiationState.AGREED, 2000, List.of()), null, null);
+      Negotiation q = store.save(fresh("p2", Role.PROVIDER, "insurer", "c-2"), null, null);
+      store.save(q.moveTo(NegotiationState.AGREED, 4000, List.of()), null, null);
+      Negotiation c = store.save(fresh("c1", Role.CONSUMER, "fund", ""), null, null);
+      store.save(c.moveTo(NegotiationState.AGREED, 1000, List.of()), null, null);
+
+      assertThat(store.idle(Role.PROVIDER, NegotiationState.AGREED, 2000)).isEmpty();
+      assertThat(store.idle(Role.PROVIDER, NegotiationState.AGREED, 3000))
+          .extracting(Negotiation::id)
+          .containsExactly("p1");
+      assertThat(store.idle(Role.PROVIDER, NegotiationState.AGREED, 5000))
+          .extracting(Negotiation::id)
+          .containsExactly("p1", "p2");
+      assertThat(store.idle(Role.PROVIDER, NegotiationState.OFFERED, 5000)).isEmpty();
+    }
+  }
+
+  @Test
+  void aClientRequestIdStartsOneNegotiationOnly() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      var request = new NegotiationStore.ClientRequest("req-1", "n1", "digest-1", 1000);
+      assertThat(store.create(fresh("n1", Role.CONSUMER, "fund", ""), request)).isPresent();
+      var again = new NegotiationStore.ClientRequest("req-1", "n2", "digest-1", 1001);
+      assertThat(store.create(fresh("n2", Role.CONSUMER, "fund", ""), again)).isEmpty();
+      // the loser wrote nothing, not even its negotiation
+      assertThat(store.find("n2")).isEmpty();
+      assertThat(store.clientRequest("req-1")).contains(request);
+      assertThat(store.clientRequestOf("n1")).contains(request);
+      assertThat(store.clientRequest("req-2")).isEmpty();
+      assertThat(store.clientRequestOf("n2")).isEmpty();
+    }
+  }
+
+  @Test
+  void concurrentCreatesWithOneRequestIdLeaveOneNegotiation() throws Exception {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        var futures = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+        for (int i = 0; i < 12; i++) {
+          String id = "n" + i;
+          futures.add(
+              pool.submit(
+                  () ->
+                      store
+                          .create(
+                              fresh(id, Role.CONSUMER, "fund", ""),
+                              new NegotiationStore.ClientRequest("same", id, "d", 1))
+                          .isPresent()));
+        }
+        int created = 0;
+        for (var f : futures) {
+          created += f.get() ? 1 : 0;
+        }
+        assertThat(created).isEqualTo(1);
+        assertThat(store.list()).hasSize(1);
+        assertThat(store.clientRequest("same").orElseThrow().negotiationId())
+            .isEqualTo(store.list().get(0).id());
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aNegotiationSavedAsTerminatedTerminatesItsAgreement() {
+    try (Database db = open()) {
+      NegotiationStore store = new JdbcNegotiationStore(db);
+      Negotiation n = store.save(fresh("p1", Role.PROVIDER, "insurer", "c-1"), null, null);
+      n =
+          store.save(
+              n.withAgreement("a1").moveTo(NegotiationState.AGREED, 5, List.of()),
+              null,
+              new NegotiationStore.StoredAgreement(
+                  "a1",
+                  "p1",
+                  Role.PROVIDER,
+                  "fund",
+                  "insurer",
+                  "ds",
+                  new byte[] {9},
+                  1,
+                  2,
+                  false,
+                  null,
+                  0));
+      assertThat(store.agreement("a1").orElseThrow().terminated()).isFalse();
+      store.save(
+          n.moveTo(NegotiationState.TERMINATED, 6, List.of("insurer did not answer")), null, null);
+      assertThat(store.agreement("a1").orElseThrow().terminatedReason())
+          .isEqualTo("insurer did not answer");
     }
   }
 }

@@ -75,8 +75,11 @@ import org.slf4j.LoggerFactory;
 public final class SluiceNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
 
-  /** How often undelivered negotiation messages are retried. */
-  static final long RETRY_INTERVAL_MILLIS = 2000;
+  /**
+   * How often the node looks for negotiation messages that are due (each has its own back-off, see
+   * {@code negotiation.*} in node.yaml) and for provider negotiations that waited too long.
+   */
+  static final long RETRY_TICK_MILLIS = 250;
 
   private final NodeConfig config;
   private final NodeIdentity identity;
@@ -184,7 +187,9 @@ public final class SluiceNode implements AutoCloseable {
             new OdrlPolicyJudge(),
             catalog,
             new NegotiationAudit(audit, self, clock),
-            clock);
+            clock,
+            config.negotiation().retryPolicy(),
+            new java.util.Random());
 
     ResultRetention results =
         new ResultRetention(
@@ -319,7 +324,17 @@ public final class SluiceNode implements AutoCloseable {
               return t;
             });
     retries.scheduleWithFixedDelay(
-        negotiations::retryPending, 0, RETRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        () -> {
+          try {
+            negotiations.retryPending();
+          } catch (RuntimeException e) {
+            // a failing round (say, the store is briefly unreachable) must not end the schedule
+            log.warn("negotiation retries failed this round: {}", e.getMessage());
+          }
+        },
+        0,
+        RETRY_TICK_MILLIS,
+        TimeUnit.MILLISECONDS);
     resources.push(
         () -> {
           retries.shutdownNow();

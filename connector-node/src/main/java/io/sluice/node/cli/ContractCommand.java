@@ -68,7 +68,8 @@ final class ContractCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Ask a peer for an agreement on one of its dataset offers; the node negotiates, signs and"
-              + " stores it. Exit 0 when FINALIZED, 3 when refused or terminated.")
+              + " stores it. Exit 0 when FINALIZED, 3 when refused or terminated, 1 while the node"
+              + " is still delivering (it keeps trying; see contract show REQUEST-ID).")
   static final class Request implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Mixin VerboseOption verbose;
@@ -109,13 +110,23 @@ final class ContractCommand implements Runnable {
         description = "Terms you accept; counter-offers outside them are declined.")
     Path accept;
 
+    @Option(
+        names = "--request-id",
+        paramLabel = "ID",
+        description =
+            "Your id for this request (default: a new random one, printed). Repeating the command"
+                + " with the same id returns the negotiation it started instead of a second one.")
+    String requestId;
+
     @Override
     public Integer call() {
+      String id = requestId != null ? requestId : java.util.UUID.randomUUID().toString();
       RequestContractRequest.Builder request =
           RequestContractRequest.newBuilder()
               .setProvider(peer)
               .setDatasetId(dataset)
-              .setPurpose(purpose);
+              .setPurpose(purpose)
+              .setRequestId(id);
       if (offer != null) {
         request.setOfferId(offer);
       }
@@ -126,15 +137,53 @@ final class ContractCommand implements Runnable {
         request.setAcceptableJson(read(accept, "--accept"));
       }
       try (NodeClient client = NodeClient.connect(common.config, null)) {
-        ContractDetails details =
-            client.call(
-                ContractServiceGrpc.newBlockingStub(client.channel()),
-                // negotiating includes the peer's round trips and signature checks
-                3 * client.config.limits().rpcDeadlineMillis(),
-                s -> s.request(request.build()));
+        ContractDetails details;
+        try {
+          details =
+              client.call(
+                  ContractServiceGrpc.newBlockingStub(client.channel()),
+                  // negotiating includes the peer's round trips and signature checks
+                  3 * client.config.limits().rpcDeadlineMillis(),
+                  s -> s.request(request.build()));
+        } catch (SluiceException e) {
+          if (e.category() != io.sluice.error.ErrorCategory.UNAVAILABLE) {
+            throw e;
+          }
+          // The node may have started the negotiation before the call failed: say how to find it.
+          throw new SluiceException(
+              e.code(),
+              e.getMessage()
+                  + "; the node may still have started it: `sluice contract show "
+                  + id
+                  + "` finds it, and repeating this command with --request-id "
+                  + id
+                  + " never starts a second one");
+        }
         print(spec.commandLine().getOut(), details, common.json);
-        return details.getNegotiation().getState().equals("FINALIZED") ? 0 : SluiceCli.EXIT_REFUSED;
+        int exit = exitCode(details.getNegotiation().getState());
+        if (exit == 1) {
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "sluice: negotiation "
+                      + details.getNegotiation().getNegotiationId()
+                      + " is still "
+                      + details.getNegotiation().getState()
+                      + ": the node keeps delivering it (`sluice contract show "
+                      + id
+                      + "` tells how it ends)");
+        }
+        return exit;
       }
+    }
+
+    /** 0 for an agreement, 3 for a refusal or termination, 1 while the node is still delivering. */
+    static int exitCode(String state) {
+      return switch (state) {
+        case "FINALIZED" -> 0;
+        case "TERMINATED" -> SluiceCli.EXIT_REFUSED;
+        default -> 1;
+      };
     }
   }
 
@@ -183,13 +232,16 @@ final class ContractCommand implements Runnable {
       name = "show",
       mixinStandardHelpOptions = true,
       description =
-          "Show a negotiation or agreement: the policy in readable form and both signatures verified.")
+          "Show a negotiation or agreement: the policy in readable form and both signatures"
+              + " verified.")
   static final class Show implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Mixin VerboseOption verbose;
     @Mixin Common common;
 
-    @Parameters(paramLabel = "ID", description = "Negotiation id or agreement id.")
+    @Parameters(
+        paramLabel = "ID",
+        description = "Negotiation id, agreement id, or the request id given to contract request.")
     String id;
 
     @Override
@@ -253,6 +305,9 @@ final class ContractCommand implements Runnable {
     }
     if (json) {
       ObjectNode root = JSON.createObjectNode();
+      if (!details.getRequestId().isEmpty()) {
+        root.put("requestId", details.getRequestId());
+      }
       root.set("negotiation", summaryJson(n));
       if (agreement != null) {
         ObjectNode a = root.putObject("agreement");
@@ -286,6 +341,16 @@ final class ContractCommand implements Runnable {
             + n.getDatasetId()
             + (n.getOfferId().isEmpty() ? "" : " offer " + n.getOfferId()));
     out.println("  state     " + n.getState());
+    if (!details.getRequestId().isEmpty()) {
+      out.println("  request   " + details.getRequestId());
+    }
+    if (n.getNextAttemptMs() > 0) {
+      out.println(
+          "  delivery  "
+              + n.getDeliveryFailures()
+              + " failed, next try "
+              + Instant.ofEpochMilli(n.getNextAttemptMs()));
+    }
     for (String r : n.getReasonsList()) {
       out.println("  reason    " + r);
     }
@@ -330,6 +395,10 @@ final class ContractCommand implements Runnable {
     ArrayNode reasons = o.putArray("reasons");
     n.getReasonsList().forEach(reasons::add);
     o.put("updated", Instant.ofEpochMilli(n.getUpdatedMs()).toString());
+    if (n.getNextAttemptMs() > 0) {
+      o.put("deliveryFailures", n.getDeliveryFailures());
+      o.put("nextAttempt", Instant.ofEpochMilli(n.getNextAttemptMs()).toString());
+    }
     return o;
   }
 

@@ -21,6 +21,8 @@ import java.util.Map;
  *     cannot present a client certificate), or null for none
  * @param audit how the audit log signs tree heads
  * @param results how often result files past their delete-by are swept, and the grace after it
+ * @param negotiation how long undelivered negotiation messages are retried, and how long a provider
+ *     waits for the consumer
  * @param limits RPC deadlines and sizes
  * @param fieldLines the line of each field in the source file, for messages
  */
@@ -38,6 +40,7 @@ public record NodeConfig(
     HostPort healthListen,
     Audit audit,
     Results results,
+    NegotiationTiming negotiation,
     Limits limits,
     Map<String, Integer> fieldLines) {
 
@@ -63,6 +66,29 @@ public record NodeConfig(
    */
   public record Results(long sweepIntervalSeconds, long graceSeconds) {
     public static final Results DEFAULTS = new Results(60, 3600);
+  }
+
+  /**
+   * Negotiation retries: an undelivered message is retried with exponential back-off from {@code
+   * retryInitialMillis} to {@code retryMaxMillis} (with jitter) until {@code retryWindowSeconds}
+   * have passed, then the negotiation is given up and the peer told when it is back; a provider
+   * terminates a negotiation the consumer left in OFFERED or AGREED for {@code
+   * agreedTimeoutSeconds} (at least the window).
+   */
+  public record NegotiationTiming(
+      long retryWindowSeconds,
+      long retryInitialMillis,
+      long retryMaxMillis,
+      long agreedTimeoutSeconds) {
+    public static final NegotiationTiming DEFAULTS = new NegotiationTiming(600, 500, 30_000, 1200);
+
+    public io.sluice.negotiation.RetryPolicy retryPolicy() {
+      return new io.sluice.negotiation.RetryPolicy(
+          java.time.Duration.ofMillis(retryInitialMillis),
+          java.time.Duration.ofMillis(retryMaxMillis),
+          java.time.Duration.ofSeconds(retryWindowSeconds),
+          java.time.Duration.ofSeconds(agreedTimeoutSeconds));
+    }
   }
 
   /**

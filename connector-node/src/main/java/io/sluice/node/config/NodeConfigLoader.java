@@ -42,6 +42,11 @@ import java.util.Set;
  * results:                          # optional: deleting result files at their delete duty's deadline
  *   sweepIntervalSeconds: 60        # how often the sweep runs (it also runs at start)
  *   graceSeconds: 3600              # deleted later than deadline + grace: the duty was violated
+ * negotiation:                      # optional: retrying undelivered negotiation messages
+ *   retryWindowSeconds: 600         # retried this long, then the negotiation is given up (peer told)
+ *   retryInitialMillis: 500         # first back-off; doubles per failure, with jitter
+ *   retryMaxMillis: 30000           # longest back-off
+ *   agreedTimeoutSeconds: 1200      # a provider ends a negotiation left in OFFERED/AGREED this long
  * limits:                           # optional
  *   rpcDeadlineMillis: 10000
  *   maxMessageBytes: 8388608
@@ -55,6 +60,9 @@ import java.util.Set;
 public final class NodeConfigLoader {
   /** The most sessions a node may be configured to run at once. */
   static final long MAX_SESSIONS = 1024;
+
+  /** The largest value any negotiation.* field takes (seconds or milliseconds; ~31 years). */
+  static final long MAX_NEGOTIATION_TIMING = 1_000_000_000L;
 
   /** Every field the configuration accepts ({@code []} list items, {@code *} map keys). */
   public static final Set<String> SCHEMA;
@@ -86,6 +94,11 @@ public final class NodeConfigLoader {
                 "results",
                 "results.sweepIntervalSeconds",
                 "results.graceSeconds",
+                "negotiation",
+                "negotiation.retryWindowSeconds",
+                "negotiation.retryInitialMillis",
+                "negotiation.retryMaxMillis",
+                "negotiation.agreedTimeoutSeconds",
                 "limits",
                 "limits.rpcDeadlineMillis",
                 "limits.maxMessageBytes",
@@ -165,6 +178,7 @@ public final class NodeConfigLoader {
               doc.positive(a, "audit.signIntervalSeconds", audit.signIntervalSeconds()));
     }
     NodeConfig.Results results = results(doc, root);
+    NodeConfig.NegotiationTiming negotiation = negotiation(doc, root);
     NodeConfig.Limits limits = NodeConfig.Limits.DEFAULTS;
     if (root.has("limits")) {
       JsonNode l = root.get("limits");
@@ -202,6 +216,7 @@ public final class NodeConfigLoader {
         healthListen,
         audit,
         results,
+        negotiation,
         limits,
         doc.lines());
   }
@@ -218,5 +233,43 @@ public final class NodeConfigLoader {
     return new NodeConfig.Results(
         doc.positive(r, "results.sweepIntervalSeconds", defaults.sweepIntervalSeconds()),
         doc.nonNegative(r, "results.graceSeconds", defaults.graceSeconds()));
+  }
+
+  private static NodeConfig.NegotiationTiming negotiation(ConfigDocument doc, JsonNode root) {
+    NodeConfig.NegotiationTiming defaults = NodeConfig.NegotiationTiming.DEFAULTS;
+    JsonNode n = root.get("negotiation");
+    if (n == null || n.isNull()) {
+      return defaults;
+    }
+    if (!n.isObject()) {
+      throw doc.error(
+          "negotiation",
+          "expected a mapping with retryWindowSeconds, retryInitialMillis, retryMaxMillis and"
+              + " agreedTimeoutSeconds");
+    }
+    NodeConfig.NegotiationTiming timing =
+        new NodeConfig.NegotiationTiming(
+            doc.positive(n, "negotiation.retryWindowSeconds", defaults.retryWindowSeconds()),
+            doc.positive(n, "negotiation.retryInitialMillis", defaults.retryInitialMillis()),
+            doc.positive(n, "negotiation.retryMaxMillis", defaults.retryMaxMillis()),
+            doc.positive(n, "negotiation.agreedTimeoutSeconds", defaults.agreedTimeoutSeconds()));
+    for (String field :
+        List.of(
+            "retryWindowSeconds", "retryInitialMillis", "retryMaxMillis", "agreedTimeoutSeconds")) {
+      if (n.has(field) && n.get(field).asLong() > MAX_NEGOTIATION_TIMING) {
+        throw doc.error("negotiation." + field, "at most " + MAX_NEGOTIATION_TIMING);
+      }
+    }
+    if (timing.retryMaxMillis() < timing.retryInitialMillis()) {
+      throw doc.error(
+          "negotiation.retryMaxMillis", "must not be below negotiation.retryInitialMillis");
+    }
+    if (timing.agreedTimeoutSeconds() < timing.retryWindowSeconds()) {
+      throw doc.error(
+          "negotiation.agreedTimeoutSeconds",
+          "must not be below negotiation.retryWindowSeconds (a provider would give up on a"
+              + " consumer that is still retrying)");
+    }
+    return timing;
   }
 }

@@ -22,9 +22,15 @@ import java.util.Comparator;
 
 /**
  * {@code sluice.v1.ContractService}: the node's own operator (a certificate of this participant)
- * starts, lists, shows and terminates negotiations. Nobody else may call it.
+ * starts, lists, shows and terminates negotiations. Nobody else may call it. A request may carry
+ * the client's request id: a repeat with the same id (say, after the call failed with UNAVAILABLE)
+ * returns the negotiation the first call started, and Show finds it by that id.
  */
 public final class ContractGrpcService extends ContractServiceGrpc.ContractServiceImplBase {
+  static final int MAX_REQUEST_ID = 128;
+  private static final java.util.regex.Pattern REQUEST_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._:-]+");
+
   /** Resolves the offer and policy a request should use when the caller left them out. */
   public interface OfferResolver {
     /** Returns {offerId, policyJson} for the dataset at the provider. */
@@ -63,6 +69,18 @@ public final class ContractGrpcService extends ContractServiceGrpc.ContractServi
     if (request.getProvider().isEmpty() || request.getDatasetId().isEmpty()) {
       throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "provider and dataset are required");
     }
+    String requestId = request.getRequestId();
+    String digest = "";
+    if (!requestId.isEmpty()) {
+      requireValidRequestId(requestId);
+      digest = digest(request);
+      // A repeat gets the negotiation the first call started, without asking the provider again.
+      var known = manager.findRequest(requestId, digest);
+      if (known.isPresent()) {
+        respond(response, details(manager.drive(known.get().id())));
+        return;
+      }
+    }
     String traceId = java.util.UUID.randomUUID().toString();
     String offerId = request.getOfferId();
     String policy = request.getPolicyJson();
@@ -83,8 +101,37 @@ public final class ContractGrpcService extends ContractServiceGrpc.ContractServi
                 request.getPurpose(),
                 policy,
                 request.getAcceptableJson(),
-                traceId));
+                traceId,
+                requestId,
+                digest));
     respond(response, details(n));
+  }
+
+  /** Request ids are the client's: short, printable, safe in logs and on a command line. */
+  static void requireValidRequestId(String id) {
+    if (id.length() > MAX_REQUEST_ID || !REQUEST_ID.matcher(id).matches()) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "a request id is 1 to " + MAX_REQUEST_ID + " of A-Z a-z 0-9 . _ : -");
+    }
+  }
+
+  /**
+   * What identifies a request apart from its id: SHA-256 over the client's fields as sent (before
+   * the node fills in an offer), so a repeat matches even if the provider's catalog changed.
+   */
+  static String digest(RequestContractRequest request) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try {
+      com.google.protobuf.CodedOutputStream out =
+          com.google.protobuf.CodedOutputStream.newInstance(bytes);
+      out.useDeterministicSerialization();
+      request.toBuilder().clearRequestId().build().writeTo(out);
+      out.flush();
+    } catch (java.io.IOException e) {
+      throw new SluiceException(ErrorCode.INTERNAL, "cannot encode the request", e);
+    }
+    return Agreements.sha256Hex(bytes.toByteArray());
   }
 
   @Override
@@ -118,12 +165,16 @@ public final class ContractGrpcService extends ContractServiceGrpc.ContractServi
     return manager
         .find(id)
         .or(() -> manager.list().stream().filter(n -> n.agreementId().equals(id)).findFirst())
+        .or(() -> manager.findByRequestId(id))
         .orElseThrow(
-            () -> new SluiceException(ErrorCode.NOT_FOUND, "no negotiation or agreement " + id));
+            () ->
+                new SluiceException(
+                    ErrorCode.NOT_FOUND, "no negotiation, agreement or request id " + id));
   }
 
   ContractDetails details(Negotiation n) {
     ContractDetails.Builder b = ContractDetails.newBuilder().setNegotiation(summary(n));
+    store.clientRequestOf(n.id()).ifPresent(r -> b.setRequestId(r.requestId()));
     if (!n.agreementId().isEmpty()) {
       store
           .agreement(n.agreementId())
@@ -157,6 +208,8 @@ public final class ContractGrpcService extends ContractServiceGrpc.ContractServi
         .setAgreementId(n.agreementId())
         .addAllReasons(n.reasons())
         .setUpdatedMs(n.updatedMs())
+        .setDeliveryFailures(n.attempts())
+        .setNextAttemptMs(n.hasPending() ? n.outgoing().nextAttemptMs() : 0)
         .build();
   }
 

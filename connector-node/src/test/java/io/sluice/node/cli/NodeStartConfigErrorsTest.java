@@ -124,4 +124,37 @@ class NodeStartConfigErrorsTest {
     edit("dataDir: data", "dataDir: data\nresults: 60");
     assertOneClearError(start(), "node.yaml:11: results: expected a mapping");
   }
+
+  @Test
+  void negotiationRetryWindowMustBePositive() throws Exception {
+    edit("dataDir: data", "dataDir: data\nnegotiation:\n  retryWindowSeconds: 0");
+    assertOneClearError(
+        start(), "node.yaml:12: negotiation.retryWindowSeconds: expected a positive whole number");
+  }
+
+  @Test
+  void negotiationBackOffMustNotShrink() throws Exception {
+    edit(
+        "dataDir: data",
+        "dataDir: data\nnegotiation: {retryInitialMillis: 5000, retryMaxMillis: 1000}");
+    assertOneClearError(
+        start(),
+        "node.yaml:11: negotiation.retryMaxMillis: must not be below negotiation.retryInitialMillis");
+  }
+
+  @Test
+  void aProviderMustNotGiveUpBeforeTheConsumerDoes() throws Exception {
+    edit(
+        "dataDir: data",
+        "dataDir: data\nnegotiation: {retryWindowSeconds: 900, agreedTimeoutSeconds: 600}");
+    assertOneClearError(
+        start(),
+        "negotiation.agreedTimeoutSeconds: must not be below negotiation.retryWindowSeconds");
+  }
+
+  @Test
+  void negotiationIsAMapping() throws Exception {
+    edit("dataDir: data", "dataDir: data\nnegotiation: 600");
+    assertOneClearError(start(), "node.yaml:11: negotiation: expected a mapping");
+  }
 }

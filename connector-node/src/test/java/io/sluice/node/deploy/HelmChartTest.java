@@ -97,6 +97,7 @@ class HelmChartTest {
                             "id", "claims-matching",
                             "policy", "/etc/sluice/policies/claims-matching-offer.json")))));
     node.put("limits", Map.of("rpcDeadlineMillis", 20000, "maxMessageBytes", 16777216));
+    node.put("negotiation", Map.of("retryWindowSeconds", 900, "agreedTimeoutSeconds", 1800));
     node.put(
         "store",
         Map.of(
@@ -236,6 +237,8 @@ class HelmChartTest {
         .isEqualTo(Path.of("/etc/sluice/policies/claims-matching-offer.json"));
     assertThat(config.limits().rpcDeadlineMillis()).isEqualTo(20000);
     assertThat(config.limits().maxMessageBytes()).isEqualTo(16777216);
+    assertThat(config.negotiation().retryWindowSeconds()).isEqualTo(900);
+    assertThat(config.negotiation().agreedTimeoutSeconds()).isEqualTo(1800);
     assertThat(config.store())
         .isEqualTo("jdbc:postgresql://db.example:5432/sluice?user=fund&currentSchema=fund");
     assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/sluice/data"));
@@ -249,6 +252,7 @@ class HelmChartTest {
     assertThat(config.datasets()).isEmpty();
     assertThat(config.store()).isEqualTo("jdbc:sqlite:/var/lib/sluice/data/node.db");
     assertThat(config.limits()).isEqualTo(NodeConfig.Limits.DEFAULTS);
+    assertThat(config.negotiation()).isEqualTo(NodeConfig.NegotiationTiming.DEFAULTS);
   }
 
   @Test

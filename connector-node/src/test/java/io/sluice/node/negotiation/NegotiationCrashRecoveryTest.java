@@ -23,13 +23,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fund and the insurer run as separate node processes. For every step of the negotiation, one
  * of them is frozen exactly at that step and killed with SIGKILL, then restarted; once recovery
- * settles both stores must agree: no agreement FINALIZED on one side and absent on the other.
+ * settles both stores must agree: no agreement FINALIZED on one side and absent on the other. Each
+ * request carries a request id: where the kill cost the client its answer, asking by that id finds
+ * the negotiation, and repeating the request returns it instead of starting another. {@code
+ * NegotiationStormContractTest} kills nodes in the middle of many concurrent negotiations.
  */
 class NegotiationCrashRecoveryTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +51,11 @@ class NegotiationCrashRecoveryTest {
           new String[] {"fund", "provider.verification.received"},
           new String[] {"fund", "provider.finalized.persisted"},
           new String[] {"insurer-a", "consumer.event.received"});
+
+  /** Retries that outlast a restart here without making the test wait for long back-offs. */
+  static final String RETRIES =
+      "negotiation: {retryInitialMillis: 200, retryMaxMillis: 2000, retryWindowSeconds: 120,"
+          + " agreedTimeoutSeconds: 240}\n";
 
   @TempDir Path dir;
 
@@ -73,7 +82,8 @@ class NegotiationCrashRecoveryTest {
                 null,
                 fundPort,
                 Map.of("insurer-a", insurerPort),
-                "datasets:\n  - id: settlements\n    source: settlements.csv\n    offers:\n      - id: claims-matching\n        policy: claims.json\n"),
+                RETRIES
+                    + "datasets:\n  - id: settlements\n    source: settlements.csv\n    offers:\n      - id: claims-matching\n        policy: claims.json\n"),
             "insurer-a",
             TestNodes.provision(
                 ca,
@@ -83,7 +93,7 @@ class NegotiationCrashRecoveryTest {
                 null,
                 insurerPort,
                 Map.of("fund", fundPort),
-                ""));
+                RETRIES));
     Map<String, NodeProcess> nodes = new java.util.HashMap<>();
     try {
       nodes.put(
@@ -106,20 +116,9 @@ class NegotiationCrashRecoveryTest {
                 Map.of(FaultPoints.ENV, point),
                 Duration.ofSeconds(60)));
 
+        String requestId = "round-" + round;
         CompletableFuture<CliRunner.Result> request =
-            CompletableFuture.supplyAsync(
-                () ->
-                    CliRunner.run(
-                        "contract",
-                        "request",
-                        "--config",
-                        configs.get("insurer-a").toString(),
-                        "--peer",
-                        "fund",
-                        "--dataset",
-                        "settlements",
-                        "--purpose",
-                        "claims-settlement"));
+            CompletableFuture.supplyAsync(() -> request(configs, requestId));
         assertThat(
                 nodes.get(victim).awaitOutput(FaultPoints.MARKER + point, Duration.ofSeconds(60)))
             .as("%s reached %s", victim, point)
@@ -127,10 +126,19 @@ class NegotiationCrashRecoveryTest {
         nodes.get(victim).kill();
         nodes.put(
             victim, NodeProcess.start(victim, configs.get(victim), JVM, Duration.ofSeconds(60)));
-        request.join(); // its outcome depends on where the kill happened; the stores decide
-
-        int expected = round;
-        awaitSettled(configs, expected);
+        CliRunner.Result first = request.join(); // depends on where the kill happened
+        awaitSettled(configs, round);
+        if (victim.equals("insurer-a") && first.exitCode() != 0) {
+          // The client lost its answer with the node; the request id is its handle.
+          assertThat(first.err()).contains("--request-id " + requestId);
+        }
+        JsonNode shown = show(configs, requestId);
+        assertThat(shown.at("/requestId").asText()).isEqualTo(requestId);
+        CliRunner.Result again = request(configs, requestId);
+        assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
+        assertThat(JSON.readTree(again.out()).at("/negotiation/negotiationId"))
+            .as("repeating %s returns the negotiation it started", requestId)
+            .isEqualTo(shown.at("/negotiation/negotiationId"));
       }
     } finally {
       nodes.values().forEach(NodeProcess::close);
@@ -163,28 +171,57 @@ class NegotiationCrashRecoveryTest {
     }
   }
 
+  private static CliRunner.Result request(Map<String, Path> configs, String requestId) {
+    return CliRunner.run(
+        "contract",
+        "request",
+        "--config",
+        configs.get("insurer-a").toString(),
+        "--peer",
+        "fund",
+        "--dataset",
+        "settlements",
+        "--purpose",
+        "claims-settlement",
+        "--request-id",
+        requestId,
+        "--json");
+  }
+
+  private static JsonNode show(Map<String, Path> configs, String requestId) throws Exception {
+    CliRunner.Result r =
+        CliRunner.run(
+            "contract",
+            "show",
+            requestId,
+            "--config",
+            configs.get("insurer-a").toString(),
+            "--json");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    return JSON.readTree(r.out());
+  }
+
   /**
    * Waits until both nodes report {@code count} negotiations, all of them final and in the same
    * state.
    */
-  private static void awaitSettled(Map<String, Path> configs, int count) throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String last = "";
-    while (System.nanoTime() < end) {
-      List<String> consumer = states(configs.get("insurer-a"));
-      List<String> provider = states(configs.get("fund"));
-      last = "consumer " + consumer + " provider " + provider;
-      boolean settled =
-          consumer.size() == count
-              && provider.size() == count
-              && consumer.stream().allMatch(s -> s.equals("FINALIZED") || s.equals("TERMINATED"))
-              && consumer.stream().sorted().toList().equals(provider.stream().sorted().toList());
-      if (settled) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("the stores did not settle: " + last);
+  private static void awaitSettled(Map<String, Path> configs, int count) {
+    Awaitility.await("both stores settle on " + count + " negotiations")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              List<String> consumer = states(configs.get("insurer-a"));
+              List<String> provider = states(configs.get("fund"));
+              return consumer.size() == count
+                  && provider.size() == count
+                  && consumer.stream()
+                      .allMatch(s -> s.equals("FINALIZED") || s.equals("TERMINATED"))
+                  && consumer.stream()
+                      .sorted()
+                      .toList()
+                      .equals(provider.stream().sorted().toList());
+            });
   }
 
   private static List<String> states(Path config) throws Exception {

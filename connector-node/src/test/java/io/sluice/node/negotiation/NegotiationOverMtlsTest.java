@@ -14,6 +14,7 @@ import io.sluice.negotiation.NegotiationListener;
 import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationState;
 import io.sluice.negotiation.OdrlPolicyJudge;
+import io.sluice.negotiation.RetryPolicy;
 import io.sluice.node.SluiceNode;
 import io.sluice.node.TestNodes;
 import io.sluice.node.cli.CliRunner;
@@ -319,7 +320,9 @@ class NegotiationOverMtlsTest {
         new OdrlPolicyJudge(),
         (d, o) -> Optional.empty(),
         NegotiationListener.NONE,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        RetryPolicy.DEFAULTS,
+        new java.util.Random(1));
   }
 
   @Test
@@ -393,6 +396,119 @@ class NegotiationOverMtlsTest {
     assertThat(
             fund.negotiationStore().agreement(providerSide.agreementId()).orElseThrow().finalized())
         .isFalse();
+  }
+
+  @Test
+  void aRepeatedRequestIdReturnsTheSameNegotiationAndShowFindsIt() throws IOException {
+    String[] request = {
+      "contract",
+      "request",
+      "--config",
+      insurerConfig.toString(),
+      "--peer",
+      "fund",
+      "--dataset",
+      "settlements",
+      "--purpose",
+      "claims-settlement",
+      "--request-id",
+      "claims-2026-q1",
+      "--json"
+    };
+    CliRunner.Result first = CliRunner.run(request);
+    assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
+    int agreements = fund.negotiationStore().agreements().size();
+    CliRunner.Result again = CliRunner.run(request);
+    assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
+    JsonNode a = JSON.readTree(first.out());
+    JsonNode b = JSON.readTree(again.out());
+    assertThat(b.at("/negotiation/negotiationId")).isEqualTo(a.at("/negotiation/negotiationId"));
+    assertThat(b.at("/agreement/agreementId")).isEqualTo(a.at("/agreement/agreementId"));
+    assertThat(b.at("/requestId").asText()).isEqualTo("claims-2026-q1");
+    assertThat(fund.negotiationStore().agreements()).hasSize(agreements);
+
+    CliRunner.Result shown =
+        CliRunner.run("contract", "show", "claims-2026-q1", "--config", insurerConfig.toString());
+    assertThat(shown.exitCode()).as(shown.err()).isZero();
+    assertThat(shown.out())
+        .contains(a.at("/negotiation/negotiationId").asText())
+        .contains("request   claims-2026-q1")
+        .contains("state     FINALIZED");
+  }
+
+  @Test
+  void aRequestIdIsForOneRequestOnlyAndMustBeSafeToPrint() {
+    CliRunner.Result first =
+        CliRunner.run(
+            "contract",
+            "request",
+            "--config",
+            insurerConfig.toString(),
+            "--peer",
+            "fund",
+            "--dataset",
+            "settlements",
+            "--purpose",
+            "claims-settlement",
+            "--request-id",
+            "once");
+    assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
+    CliRunner.Result other =
+        CliRunner.run(
+            "contract",
+            "request",
+            "--config",
+            insurerConfig.toString(),
+            "--peer",
+            "fund",
+            "--dataset",
+            "settlements",
+            "--purpose",
+            "research",
+            "--request-id",
+            "once");
+    assertThat(other.exitCode()).isEqualTo(2);
+    assertThat(other.err()).contains("request id once was used for a different request");
+
+    CliRunner.Result bad =
+        CliRunner.run(
+            "contract",
+            "request",
+            "--config",
+            insurerConfig.toString(),
+            "--peer",
+            "fund",
+            "--dataset",
+            "settlements",
+            "--purpose",
+            "claims-settlement",
+            "--request-id",
+            "a b");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("a request id is 1 to 128 of");
+  }
+
+  @Test
+  void withoutARequestIdTheCliChoosesOneAndPrintsIt() throws IOException {
+    CliRunner.Result r =
+        CliRunner.run(
+            "contract",
+            "request",
+            "--config",
+            insurerConfig.toString(),
+            "--peer",
+            "fund",
+            "--dataset",
+            "settlements",
+            "--purpose",
+            "claims-settlement",
+            "--json");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    String id = JSON.readTree(r.out()).at("/requestId").asText();
+    assertThat(id).matches("[0-9a-f-]{36}");
+    CliRunner.Result shown =
+        CliRunner.run("contract", "show", id, "--config", insurerConfig.toString(), "--json");
+    assertThat(JSON.readTree(shown.out()).at("/negotiation/state").asText()).isEqualTo("FINALIZED");
   }
 
   @Test

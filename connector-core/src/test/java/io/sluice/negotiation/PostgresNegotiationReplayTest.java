@@ -1,0 +1,20 @@
+package io.sluice.negotiation;
+
+import io.sluice.store.Database;
+import io.sluice.store.TestDatabases;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class PostgresNegotiationReplayTest extends NegotiationReplayContractTest {
+  @RegisterExtension final TestDatabases.Store consumer = TestDatabases.postgres();
+  @RegisterExtension final TestDatabases.Store provider = TestDatabases.postgres();
+
+  @Override
+  Database consumerDb() {
+    return consumer.open();
+  }
+
+  @Override
+  Database providerDb() {
+    return provider.open();
+  }
+}
