@@ -52,31 +52,29 @@ public record CrlStatus(
     return state() != State.EXPIRED;
   }
 
-  /** One line for the operator: what the node does and why. */
+  /** One line for the operator: what the node does and why (the most telling part first). */
   public String describe() {
-    String crl = "the CRL " + file + " (number " + number + ")";
-    String problem = fileProblem.map(p -> "; the file " + p).orElse("");
+    String crl = "the CRL (number " + number + ")";
+    String tail = fileProblem.map(p -> "; the file " + p).orElse("") + " [" + file + "]";
     return switch (state()) {
-      case CURRENT -> crl + " is current until " + nextUpdate + problem;
+      case CURRENT -> crl + " is current until " + nextUpdate + tail;
       case OVERDUE ->
           crl
               + " passed its next update at "
               + nextUpdate
-              + "; peers are refused after "
+              + "; every peer is refused after "
               + refuseAfter()
-              + " unless a fresh CRL is in place"
-              + problem;
+              + " unless a fresh CRL is in place (sluice authority crl)"
+              + tail;
       case EXPIRED ->
-          crl
+          "revocation cannot be checked: "
+              + crl
               + " expired at "
               + nextUpdate
-              + " (grace "
-              + grace
-              + " ended "
+              + " and its grace at "
               + refuseAfter()
-              + "): revocation cannot be checked, every peer is refused until a fresh CRL from"
-              + " the authority is in place (sluice authority crl)"
-              + problem;
+              + "; every peer is refused until a fresh CRL is in place (sluice authority crl)"
+              + tail;
     };
   }
 }

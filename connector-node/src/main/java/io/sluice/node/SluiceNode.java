@@ -5,9 +5,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.AuditLogConfig;
@@ -19,6 +17,7 @@ import io.sluice.compute.DutyLedger;
 import io.sluice.compute.SenderTables;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
+import io.sluice.identity.CertificateHistory;
 import io.sluice.identity.PeerIdentity;
 import io.sluice.negotiation.JdbcNegotiationStore;
 import io.sluice.negotiation.NegotiationManager;
@@ -38,6 +37,7 @@ import io.sluice.node.grpc.ContractGrpcService;
 import io.sluice.node.grpc.ErrorMappingInterceptor;
 import io.sluice.node.grpc.GrpcNegotiationTransport;
 import io.sluice.node.grpc.NegotiationGrpcService;
+import io.sluice.node.grpc.NodeHealth;
 import io.sluice.node.grpc.NodeInfoService;
 import io.sluice.node.grpc.PeerChannels;
 import io.sluice.node.grpc.TlsContexts;
@@ -81,7 +81,7 @@ public final class SluiceNode implements AutoCloseable {
   private final NodeConfig config;
   private final NodeIdentity identity;
   private final PeerChannels peers;
-  private final HealthStatusManager health;
+  private final NodeHealth health;
   private final Server server;
   private final NegotiationManager negotiations;
   private final NegotiationStore negotiationStore;
@@ -94,7 +94,7 @@ public final class SluiceNode implements AutoCloseable {
       NodeConfig config,
       NodeIdentity identity,
       PeerChannels peers,
-      HealthStatusManager health,
+      NodeHealth health,
       Server server,
       NegotiationManager negotiations,
       NegotiationStore negotiationStore,
@@ -144,6 +144,7 @@ public final class SluiceNode implements AutoCloseable {
       throw config.error("store", "cannot open the store: " + e.getMessage());
     }
     resources.push(database);
+    CertificateHistory certificates = new CertificateHistory(database);
     AuditLog audit;
     try {
       audit =
@@ -152,12 +153,14 @@ public final class SluiceNode implements AutoCloseable {
               TreeHeadSigner.of(identity.credentials()),
               AuditLogConfig.defaults()
                   .withSignEveryEntries(config.audit().signEveryEntries())
-                  .withSignInterval(Duration.ofSeconds(config.audit().signIntervalSeconds())),
+                  .withSignInterval(Duration.ofSeconds(config.audit().signIntervalSeconds()))
+                  .withPreviousSigners(previousCertificates(certificates, identity)),
               clock);
     } catch (SluiceException e) {
       throw config.error("store", "the audit log cannot be opened: " + e.getMessage());
     }
     resources.push(audit);
+    certificates.record(identity.credentials().certificate(), clock.instant());
     NodeEvents events = new NodeEvents(audit, self, clock);
     events.started(config, identity.credentials());
     resources.push(events::stopped);
@@ -166,7 +169,11 @@ public final class SluiceNode implements AutoCloseable {
     resources.push(allocator);
     PeerChannels peers =
         new PeerChannels(
-            identity.credentials(), identity.trust(), addresses(config), limits.maxMessageBytes());
+            identity.credentials(),
+            identity.trust(),
+            addresses(config),
+            limits.maxMessageBytes(),
+            events);
     resources.push(peers);
 
     Catalog catalog =
@@ -235,19 +242,18 @@ public final class SluiceNode implements AutoCloseable {
                 Duration.ofHours(6),
                 Duration.ofMillis(limits.startTimeoutMillis())));
 
-    HealthStatusManager health = new HealthStatusManager();
-    AuthorityTrust.RefusalListener refusals =
-        (reason, leaf) -> {
-          log.warn("refused a TLS peer: {}", reason);
-          events.handshakeRefused(reason, leaf);
-        };
-    AuthenticatingInterceptor authentication = new AuthenticatingInterceptor(identity.trust());
+    NodeHealth health = new NodeHealth();
+    AuthenticatingInterceptor authentication =
+        new AuthenticatingInterceptor(identity.trust(), events);
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
     ServerInterceptor traces = TraceIds.serverInterceptor();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.listen().host(), config.listen().port()))
-            .sslContext(TlsContexts.server(identity.credentials(), identity.trust(), refusals))
+            .sslContext(
+                TlsContexts.server(
+                    identity.credentials(),
+                    identity.trust().trustManager(null, events.of(AuthorityTrust.PeerRole.CLIENT))))
             .maxInboundMessageSize(limits.maxMessageBytes())
             .maxInboundMetadataSize(16 * 1024)
             // A peer holds at most this many calls per connection (each can queue a few frames).
@@ -295,7 +301,7 @@ public final class SluiceNode implements AutoCloseable {
                     traces))
             .addService(
                 secured(new ResultGrpcService(self, results), errors, authentication, traces))
-            .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))
+            .addService(ServerInterceptors.intercept(health.service(), authentication))
             .addService(
                 ServerInterceptors.intercept(
                     ProtoReflectionServiceV1.newInstance(), authentication));
@@ -318,8 +324,16 @@ public final class SluiceNode implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    // While the CRL is expired every peer is refused: retrying would only use up the attempts.
     retries.scheduleWithFixedDelay(
-        negotiations::retryPending, 0, RETRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        () -> {
+          if (identity.trust().crlStatus().usable()) {
+            negotiations.retryPending();
+          }
+        },
+        0,
+        RETRY_INTERVAL_MILLIS,
+        TimeUnit.MILLISECONDS);
     resources.push(
         () -> {
           retries.shutdownNow();
@@ -331,7 +345,7 @@ public final class SluiceNode implements AutoCloseable {
       Server probes =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(config.healthListen().host(), config.healthListen().port()))
-              .addService(health.getHealthService())
+              .addService(health.service())
               .maxInboundMessageSize(4096)
               .build();
       try {
@@ -342,8 +356,8 @@ public final class SluiceNode implements AutoCloseable {
       }
       resources.push(() -> stopServer(probes, 1000));
     }
-    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-    resources.push(health::enterTerminalState);
+    watchTrust(new TrustWatch(identity.trust(), health, authentication, peers, events), resources);
+    resources.push(health::stop);
     log.info(
         "node {} of data space {} listening on {}:{}",
         config.participant(),
@@ -387,6 +401,32 @@ public final class SluiceNode implements AutoCloseable {
             sweeps.shutdownNow();
           }
         });
+  }
+
+  /**
+   * Judges trust once before the node reports its health (SERVING only with a usable CRL), then
+   * every {@link TrustWatch#INTERVAL} on a thread the node owns.
+   */
+  private static void watchTrust(TrustWatch watch, Deque<AutoCloseable> resources) {
+    watch.run();
+    ScheduledExecutorService watcher =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("sluice-trust-watch"));
+    long interval = TrustWatch.INTERVAL.toMillis();
+    watcher.scheduleWithFixedDelay(watch, interval, interval, TimeUnit.MILLISECONDS);
+    resources.push(watcher::shutdownNow);
+  }
+
+  /**
+   * The certificates this node ran with before, as its store recorded them: the audit log's earlier
+   * heads verify against them. Only those the authority issued to this participant count.
+   */
+  private static java.util.List<java.security.cert.X509Certificate> previousCertificates(
+      CertificateHistory history, NodeIdentity identity) {
+    String self = identity.credentials().identity().participant();
+    java.security.cert.X509Certificate current = identity.credentials().certificate();
+    return history.all().stream()
+        .filter(c -> !c.equals(current) && identity.trust().issuedTo(c, self))
+        .toList();
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
