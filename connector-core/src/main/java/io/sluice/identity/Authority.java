@@ -348,7 +348,8 @@ public final class Authority {
     }
   }
 
-  static BigInteger crlNumber(X509CRL crl) {
+  /** The CRL number extension of {@code crl} (0 when it has none). */
+  public static BigInteger crlNumber(X509CRL crl) {
     byte[] ext = crl.getExtensionValue(Extension.cRLNumber.getId());
     if (ext == null) {
       return BigInteger.ZERO;
