@@ -15,9 +15,16 @@ import io.grpc.protobuf.services.HealthStatusManager;
  * The node's {@code grpc.health.v1} status: SERVING, or NOT_SERVING with one line saying why, sent
  * in the {@value #REASON_HEADER} trailer of every health response (the health protocol has no field
  * for it), so that {@code sluice node health} and an orchestrator's log can show it.
+ *
+ * <p>The overall status (service {@code ""}) says whether the node serves its peers: it is
+ * NOT_SERVING while the CRL is expired. Service {@value #LIVENESS} says only that the process runs,
+ * for a liveness probe: restarting a node whose CRL expired would not help it.
  */
 public final class NodeHealth {
   public static final String REASON_HEADER = "sluice-health-reason";
+
+  /** The health service name that is SERVING from start to stop, whatever the CRL. */
+  public static final String LIVENESS = "liveness";
 
   /** The trailer carrying the reason of a NOT_SERVING status. */
   public static final Metadata.Key<String> REASON =
@@ -29,6 +36,7 @@ public final class NodeHealth {
   /** NOT_SERVING ("starting") until told otherwise. */
   public NodeHealth() {
     notServing("the node is starting");
+    manager.setStatus(LIVENESS, ServingStatus.SERVING);
   }
 
   public void serving() {

@@ -89,6 +89,19 @@ class HealthProbeTest {
       assertThat(health.exitCode()).isEqualTo(1);
       assertThat(health.out().strip()).isEqualTo("NOT_SERVING");
       assertThat(health.err()).contains("revocation cannot be checked").contains("number 2");
+      ManagedChannel probe =
+          NettyChannelBuilder.forAddress("127.0.0.1", probePort).usePlaintext().build();
+      try {
+        assertThat(
+                HealthGrpc.newBlockingStub(probe)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(NodeHealth.LIVENESS).build())
+                    .getStatus())
+            .as("alive, waiting for a CRL: a liveness probe must not restart it")
+            .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      } finally {
+        probe.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
       CliRunner.Result status = CliRunner.run("node", "status", "--config", config.toString());
       assertThat(status.exitCode()).isEqualTo(1);
       assertThat(status.err())
