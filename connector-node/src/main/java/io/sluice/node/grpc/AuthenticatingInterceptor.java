@@ -7,7 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.PeerIdentity;
@@ -46,18 +46,17 @@ public final class AuthenticatingInterceptor implements ServerInterceptor {
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     X509Certificate[] chain =
         clientChain(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-    PeerIdentity identity = null;
-    if (chain != null) {
-      try {
-        identity = trust.verify(chain, AuthorityTrust.PeerRole.CLIENT);
-      } catch (SluiceException e) {
+    PeerIdentity identity;
+    try {
+      if (chain == null) {
+        throw new SluiceException(ErrorCode.UNAUTHENTICATED, "no client certificate");
+      }
+      identity = trust.verify(chain, AuthorityTrust.PeerRole.CLIENT);
+    } catch (SluiceException e) {
+      if (chain != null) {
         refusals.call(AuthorityTrust.PeerRole.CLIENT, e.getMessage(), chain[0], false);
       }
-    }
-    if (identity == null) {
-      call.close(
-          Status.UNAUTHENTICATED.withDescription(StatusMapping.AUTHENTICATION_FAILED),
-          new Metadata());
+      call.close(StatusMapping.refusal(e), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     OpenCall<Q, R> watched = new OpenCall<>(call, chain[0], open::remove);
@@ -73,19 +72,24 @@ public final class AuthenticatingInterceptor implements ServerInterceptor {
    * @return how many calls were cut
    */
   public int recheck() {
-    Map<X509Certificate, Optional<String>> verdicts = new HashMap<>();
-    int cut = 0;
-    for (OpenCall<?, ?> call : List.copyOf(open)) {
-      Optional<String> problem = verdicts.computeIfAbsent(call.client(), this::problem);
-      if (problem.isPresent()) {
-        call.cut();
-        cut++;
-      }
+    List<OpenCall<?, ?>> calls = List.copyOf(open);
+    Map<X509Certificate, Optional<SluiceException>> verdicts = new HashMap<>();
+    for (OpenCall<?, ?> call : calls) {
+      verdicts.computeIfAbsent(call.client(), this::problem);
     }
+    // The record first, then the cut: whoever sees the cut can find why.
     verdicts.forEach(
         (client, problem) ->
             problem.ifPresent(
-                reason -> refusals.call(AuthorityTrust.PeerRole.CLIENT, reason, client, true)));
+                e -> refusals.call(AuthorityTrust.PeerRole.CLIENT, e.getMessage(), client, true)));
+    int cut = 0;
+    for (OpenCall<?, ?> call : calls) {
+      Optional<SluiceException> problem = verdicts.get(call.client());
+      if (problem.isPresent()) {
+        call.cut(StatusMapping.refusal(problem.get()));
+        cut++;
+      }
+    }
     return cut;
   }
 
@@ -94,12 +98,12 @@ public final class AuthenticatingInterceptor implements ServerInterceptor {
     return open.size();
   }
 
-  private Optional<String> problem(X509Certificate client) {
+  private Optional<SluiceException> problem(X509Certificate client) {
     try {
       trust.verify(new X509Certificate[] {client}, AuthorityTrust.PeerRole.CLIENT);
       return Optional.empty();
     } catch (SluiceException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e);
     }
   }
 

@@ -10,8 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * An authenticated call that can be cut from another thread while it runs: the client is told
- * {@code UNAUTHENTICATED} at once, nothing more is sent, and the handler is cancelled as if the
+ * An authenticated call that can be cut from another thread while it runs: the client is told at
+ * once ({@code UNAUTHENTICATED}), nothing more is sent, and the handler is cancelled as if the
  * client had gone away (its {@code onCancel} runs, so a computation stops and frees its memory).
  *
  * <p>{@link ServerCall} and its listener are not thread-safe, so every method that reaches the
@@ -45,18 +45,18 @@ final class OpenCall<Q, R> extends ForwardingServerCall.SimpleForwardingServerCa
     return new Guarded();
   }
 
-  /** Ends the call now with UNAUTHENTICATED and cancels its handler. */
-  void cut() {
+  /**
+   * Ends the call now with {@code status} (UNAUTHENTICATED, or UNAVAILABLE) and cancels its
+   * handler.
+   */
+  void cut(Status status) {
     synchronized (sending) {
       if (closed) {
         return;
       }
       closed = true;
       cut = true;
-      delegate()
-          .close(
-              Status.UNAUTHENTICATED.withDescription(StatusMapping.AUTHENTICATION_FAILED),
-              new Metadata());
+      delegate().close(status, new Metadata());
     }
     ended.accept(this);
     deliverCancel();

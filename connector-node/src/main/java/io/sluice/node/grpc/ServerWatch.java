@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.PeerIdentity;
@@ -67,10 +68,10 @@ final class ServerWatch implements ClientInterceptor {
   public <Q, R> ClientCall<Q, R> interceptCall(
       MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
     X509Certificate[] chain = server;
-    Optional<String> problem = problem(chain);
+    Optional<SluiceException> problem = problem(chain);
     if (problem.isPresent()) {
       cut(chain, problem.get(), false);
-      return new RefusedCall<>();
+      return new RefusedCall<>(StatusMapping.refusal(problem.get()));
     }
     return new WatchedCall<>(next.newCall(method, options));
   }
@@ -78,10 +79,10 @@ final class ServerWatch implements ClientInterceptor {
   /** Cuts the channel's calls if the server it talks to no longer passes. */
   void recheck() {
     X509Certificate[] chain = server;
-    problem(chain).ifPresent(reason -> cut(chain, reason, true));
+    problem(chain).ifPresent(e -> cut(chain, e, true));
   }
 
-  private Optional<String> problem(X509Certificate[] chain) {
+  private Optional<SluiceException> problem(X509Certificate[] chain) {
     if (chain == null) {
       return Optional.empty(); // no handshake yet: the trust manager judges the first one
     }
@@ -89,9 +90,11 @@ final class ServerWatch implements ClientInterceptor {
       PeerIdentity identity = trust.verify(chain, AuthorityTrust.PeerRole.SERVER);
       return identity.participant().equals(participant)
           ? Optional.empty()
-          : Optional.of("the server is no longer '" + participant + "'");
+          : Optional.of(
+              new SluiceException(
+                  ErrorCode.UNAUTHENTICATED, "the server is no longer '" + participant + "'"));
     } catch (SluiceException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e);
     }
   }
 
@@ -99,14 +102,16 @@ final class ServerWatch implements ClientInterceptor {
    * Reports the refusal once per server certificate, cancels every open call and drops the
    * connection; a later call asks for a new one (its handshake records the server afresh).
    */
-  private void cut(X509Certificate[] chain, String reason, boolean watching) {
+  private void cut(X509Certificate[] chain, SluiceException problem, boolean watching) {
     ManagedChannel c = channel;
     if (chain != cutFor) {
       cutFor = chain;
       boolean any = !open.isEmpty();
-      refusals.call(AuthorityTrust.PeerRole.SERVER, reason, chain[0], watching && any);
+      refusals.call(
+          AuthorityTrust.PeerRole.SERVER, problem.getMessage(), chain[0], watching && any);
+      Status status = StatusMapping.refusal(problem);
       for (WatchedCall<?, ?> call : open) {
-        call.cut();
+        call.cut(status);
       }
       if (c != null) {
         c.enterIdle();
@@ -171,7 +176,7 @@ final class ServerWatch implements ClientInterceptor {
   /** A call that started on the channel: tracked while open, so that a cut can cancel it. */
   private final class WatchedCall<Q, R>
       extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
-    private volatile boolean cut;
+    private volatile Status cut;
 
     WatchedCall(ClientCall<Q, R> delegate) {
       super(delegate);
@@ -185,23 +190,31 @@ final class ServerWatch implements ClientInterceptor {
             @Override
             public void onClose(Status status, Metadata trailers) {
               open.remove(WatchedCall.this);
-              super.onClose(cut ? refused() : status, cut ? new Metadata() : trailers);
+              Status cutWith = cut;
+              super.onClose(
+                  cutWith != null ? cutWith : status, cutWith != null ? new Metadata() : trailers);
             }
           },
           headers);
     }
 
-    void cut() {
-      cut = true;
+    void cut(Status status) {
+      cut = status;
       cancel("the server's certificate is no longer accepted", null);
     }
   }
 
   /** A call refused before anything was sent. */
   private static final class RefusedCall<Q, R> extends ClientCall<Q, R> {
+    private final Status status;
+
+    RefusedCall(Status status) {
+      this.status = status;
+    }
+
     @Override
     public void start(Listener<R> listener, Metadata headers) {
-      listener.onClose(refused(), new Metadata());
+      listener.onClose(status, new Metadata());
     }
 
     @Override
@@ -215,9 +228,5 @@ final class ServerWatch implements ClientInterceptor {
 
     @Override
     public void sendMessage(Q message) {}
-  }
-
-  private static Status refused() {
-    return Status.UNAUTHENTICATED.withDescription(StatusMapping.AUTHENTICATION_FAILED);
   }
 }

@@ -89,7 +89,8 @@ class OpenCallTest {
     grpc.start();
     assertThat(handler.inside.await(10, TimeUnit.SECONDS)).isTrue();
 
-    call.cut(); // from the watch thread, while the handler is inside onMessage
+    call.cut(
+        Status.UNAUTHENTICATED); // from the watch thread, while the handler is inside onMessage
     assertThat(transport.events).containsExactly("close UNAUTHENTICATED");
     assertThat(call.isCancelled()).isTrue();
     assertThat(handler.callbacks).containsExactly("message first");
@@ -113,8 +114,8 @@ class OpenCallTest {
     OpenCall<String, String> idle = new OpenCall<>(transport, null, c -> {});
     Handler handler = new Handler();
     idle.listen(handler);
-    idle.cut();
-    idle.cut();
+    idle.cut(Status.UNAUTHENTICATED);
+    idle.cut(Status.UNAUTHENTICATED);
     assertThat(handler.callbacks).containsExactly("cancel");
     assertThat(transport.events).containsExactly("close UNAUTHENTICATED");
 
@@ -124,7 +125,7 @@ class OpenCallTest {
     ServerCall.Listener<String> listener = finished.listen(done);
     finished.close(Status.OK, new Metadata());
     listener.onComplete();
-    finished.cut();
+    finished.cut(Status.UNAUTHENTICATED);
     assertThat(done.callbacks).containsExactly("complete");
     assertThat(other.events).containsExactly("close OK");
   }

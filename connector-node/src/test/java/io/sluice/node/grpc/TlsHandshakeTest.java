@@ -364,11 +364,19 @@ class TlsHandshakeTest {
   @Test
   void refusesEveryPeerOnceItsCrlIsPastTheGraceAndAcceptsThemWithAFreshOne() throws Exception {
     var insurer = issue("insurer-a");
-    assertThat(info(ours(insurer, "fund")).getCaller().getParticipantId()).isEqualTo("insurer-a");
+    ManagedChannel existing = ours(insurer, "fund");
+    assertThat(info(existing).getCaller().getParticipantId()).isEqualTo("insurer-a");
     assertThat(health().exitCode()).isZero();
 
     Instant nextUpdate = crlNextUpdate();
     clock.set(nextUpdate.plus(GRACE).plusSeconds(30));
+
+    StatusRuntimeException onOpenConnection = failing(existing);
+    assertThat(onOpenConnection.getStatus().getCode())
+        .as("the node cannot judge anyone now: retry later, this is not the client's fault")
+        .isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(onOpenConnection.getStatus().getDescription())
+        .isEqualTo("not accepting peers now; try again later");
 
     assertServerRefused(failing(ours(insurer, "fund")), insurer, "revocation cannot be checked");
     Awaitility.await()
