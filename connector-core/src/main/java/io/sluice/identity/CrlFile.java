@@ -1,5 +1,7 @@
 package io.sluice.identity;
 
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -60,8 +62,8 @@ final class CrlFile {
   /**
    * Reads the file once.
    *
-   * @throws io.sluice.error.SluiceException INVALID_ARGUMENT if it holds no valid CRL of the
-   *     authority (a node cannot start without one)
+   * @throws SluiceException INVALID_ARGUMENT if it holds no valid CRL of the authority (a node
+   *     cannot start without one)
    */
   CrlFile(Path file, X509Certificate authority, Duration grace, Clock clock) {
     this.file = Objects.requireNonNull(file);
@@ -69,14 +71,13 @@ final class CrlFile {
     this.grace = Objects.requireNonNull(grace);
     this.clock = Objects.requireNonNull(clock);
     if (grace.isNegative()) {
-      throw new io.sluice.error.SluiceException(
-          io.sluice.error.ErrorCode.INVALID_ARGUMENT, "the CRL grace must not be negative");
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "the CRL grace must not be negative");
     }
     FileStamp stamp = stamp();
     Snapshot first = stamp == null ? null : read(stamp, null);
     if (first == null || first.number() == null) {
-      throw new io.sluice.error.SluiceException(
-          io.sluice.error.ErrorCode.INVALID_ARGUMENT,
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
           file
               + ": no valid CRL signed by the authority (it is required to check revocation"
               + (first == null ? ")" : "; the file " + first.problem() + ")"));
@@ -131,7 +132,7 @@ final class CrlFile {
       if (!crl.getIssuerX500Principal().equals(authority.getSubjectX500Principal())) {
         throw new GeneralSecurityException("issuer mismatch");
       }
-    } catch (io.sluice.error.SluiceException | GeneralSecurityException e) {
+    } catch (SluiceException | GeneralSecurityException e) {
       return rejected(stamp, last, "is not a valid CRL signed by the authority");
     }
     if (crl.getNextUpdate() == null) {

@@ -50,11 +50,13 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -356,7 +358,15 @@ public final class SluiceNode implements AutoCloseable {
       }
       resources.push(() -> stopServer(probes, 1000));
     }
-    watchTrust(new TrustWatch(identity.trust(), health, authentication, peers, events), resources);
+    watchTrust(
+        new TrustWatch(
+            identity.trust(),
+            identity.credentials().certificate(),
+            health,
+            authentication,
+            peers,
+            events),
+        resources);
     resources.push(health::stop);
     log.info(
         "node {} of data space {} listening on {}:{}",
@@ -420,10 +430,10 @@ public final class SluiceNode implements AutoCloseable {
    * The certificates this node ran with before, as its store recorded them: the audit log's earlier
    * heads verify against them. Only those the authority issued to this participant count.
    */
-  private static java.util.List<java.security.cert.X509Certificate> previousCertificates(
+  private static List<X509Certificate> previousCertificates(
       CertificateHistory history, NodeIdentity identity) {
     String self = identity.credentials().identity().participant();
-    java.security.cert.X509Certificate current = identity.credentials().certificate();
+    X509Certificate current = identity.credentials().certificate();
     return history.all().stream()
         .filter(c -> !c.equals(current) && identity.trust().issuedTo(c, self))
         .toList();

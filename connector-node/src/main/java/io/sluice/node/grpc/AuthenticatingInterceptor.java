@@ -93,11 +93,6 @@ public final class AuthenticatingInterceptor implements ServerInterceptor {
     return cut;
   }
 
-  /** Calls authenticated and not yet ended. */
-  int openCalls() {
-    return open.size();
-  }
-
   private Optional<SluiceException> problem(X509Certificate client) {
     try {
       trust.verify(new X509Certificate[] {client}, AuthorityTrust.PeerRole.CLIENT);

@@ -128,6 +128,39 @@ class HealthProbeTest {
     }
   }
 
+  @Test
+  void aNodeWhoseOwnCertificateExpiredIsNotServingAndSaysSo() {
+    int probePort = DemoSpace.freePort();
+    TestAuthority ca = TestAuthority.create(dir.resolve("ca"), "health");
+    Path config =
+        TestNodes.provision(
+            ca,
+            dir,
+            "fund",
+            List.of("medical-insurance-fund"),
+            null,
+            0,
+            Map.of(),
+            "health:\n  listen: 127.0.0.1:" + probePort + "\n",
+            Duration.ofDays(2));
+    io.sluice.node.ShiftedClock clock = new io.sluice.node.ShiftedClock();
+    try (SluiceNode node = TestNodes.start(config, clock)) {
+      assertThat(health(probePort).exitCode()).isZero();
+      clock.set(java.time.Instant.now().plus(Duration.ofDays(3)));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                CliRunner.Result h = health(probePort);
+                assertThat(h.exitCode()).isEqualTo(1);
+                assertThat(h.err())
+                    .contains("this node's certificate does not pass")
+                    .contains("expired at")
+                    .contains("sluice node renew");
+              });
+    }
+  }
+
   static CliRunner.Result health(int port) {
     return CliRunner.run("node", "health", "--address", "127.0.0.1:" + port);
   }
