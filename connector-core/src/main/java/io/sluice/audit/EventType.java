@@ -32,7 +32,11 @@ public enum EventType {
   RESULT_WITHHELD,
   /** The policy engine denied a request (details: the failing constraint). */
   POLICY_DENIED,
-  /** A peer's TLS handshake or identity was refused. */
+  /**
+   * A peer's TLS handshake was refused: its certificate (a client calling us, or a server we
+   * called) did not pass. Details: {@code reason}, {@code certificate} (SHA-256, when one was
+   * presented), {@code peer} ({@code client} or {@code server}).
+   */
   HANDSHAKE_REFUSED,
   CONFIG_CHANGED,
   /** The node's key or certificate changed (details: old and new certificate fingerprints). */
@@ -64,5 +68,21 @@ public enum EventType {
    */
   USE_NOTICE_SENT,
   /** The provider's node recorded a consumer's notice of a use (details as for the sent one). */
-  USE_NOTICE_RECEIVED
+  USE_NOTICE_RECEIVED,
+  /**
+   * A call of an authenticated connection was refused or cut because the peer's certificate no
+   * longer passes (revoked, expired, or revocation cannot be checked). Details: {@code reason},
+   * {@code certificate} (SHA-256), {@code peer} ({@code client} when the peer called us, {@code
+   * server} when we called it), {@code call} ({@code new} for a call refused before it started,
+   * {@code open} for one cut while it ran).
+   */
+  CALL_REFUSED,
+  /**
+   * The authority's CRL passed its nextUpdate plus the grace: from now on the node refuses every
+   * peer. Details: {@code number}, {@code nextUpdate}, {@code graceSeconds}, and {@code problem}
+   * when the file itself is missing or was not accepted.
+   */
+  CRL_EXPIRED,
+  /** A current CRL is in place again after {@link #CRL_EXPIRED} (details: number, nextUpdate). */
+  CRL_CURRENT
 }

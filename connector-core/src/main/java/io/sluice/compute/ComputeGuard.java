@@ -25,12 +25,13 @@ import java.util.Set;
 /**
  * What both nodes check, each on its own, before the first batch of a computation moves: the
  * agreement is FINALIZED and not terminated, both signatures verify against certificates the
- * authority issued and has not revoked, it is valid now, the caller is its consumer, its policy
- * permits this computation (mode, key columns, input rows, output columns, minimum group size, the
- * consumer's claims, the agreed purpose, and no violated duty), a PSI agreement binds its key
- * columns and input size, every duty is one this node can carry out, and a use is left — counted
- * atomically in the store, so two concurrent runs cannot both take the last use. Nothing is counted
- * unless everything else holds.
+ * authority issued, that were valid when the agreement was made and are not revoked now (a renewed
+ * certificate keeps the agreement; see {@link Agreements#check}), it is valid now, the caller is
+ * its consumer, its policy permits this computation (mode, key columns, input rows, output columns,
+ * minimum group size, the consumer's claims, the agreed purpose, and no violated duty), a PSI
+ * agreement binds its key columns and input size, every duty is one this node can carry out, and a
+ * use is left — counted atomically in the store, so two concurrent runs cannot both take the last
+ * use. Nothing is counted unless everything else holds.
  */
 public final class ComputeGuard {
   private final NegotiationStore store;

@@ -44,6 +44,12 @@ public enum ErrorCode {
   // 6xx: identity
   UNAUTHENTICATED(600, ErrorCategory.UNAUTHENTICATED),
   BAD_SIGNATURE(601, ErrorCategory.UNAUTHENTICATED),
+  /**
+   * The authority's CRL is past its nextUpdate plus the configured grace, so revocation cannot be
+   * checked: every peer and every agreement check is refused until a fresh CRL is in place. It is
+   * the node's own state, not the peer's fault, and passes once the CRL is refreshed.
+   */
+  CRL_EXPIRED(602, ErrorCategory.UNAVAILABLE),
   // 9xx: environment and bugs
   UNAVAILABLE(900, ErrorCategory.UNAVAILABLE),
   IO_ERROR(901, ErrorCategory.UNAVAILABLE),

@@ -65,7 +65,13 @@ public final class Authority {
 
   static final String SIGNATURE_ALGORITHM = "SHA256withECDSA";
   static final Duration AUTHORITY_VALIDITY = Duration.ofDays(3650);
-  static final Duration CRL_VALIDITY = Duration.ofDays(30);
+
+  /** The next update of the CRL that {@code init} and {@code revoke} sign. */
+  public static final Duration CRL_VALIDITY = Duration.ofDays(30);
+
+  /** The longest validity {@link #refreshCrl} signs: a CRL is a promise to publish again. */
+  public static final Duration MAX_CRL_VALIDITY = Duration.ofDays(366);
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path dir;
@@ -129,7 +135,7 @@ public final class Authority {
       throw new SluiceException(ErrorCode.INTERNAL, "cannot create the authority certificate", e);
     }
     Authority authority = new Authority(dir, pair.getPrivate(), cert, clock);
-    X509CRL crl = authority.signCrl(List.of(), BigInteger.ONE);
+    X509CRL crl = authority.signCrl(List.of(), BigInteger.ONE, CRL_VALIDITY);
     // Key first: if a later write fails the directory is unusable but never holds a certificate
     // whose key is lost.
     PemFiles.writePrivateKey(keyFile, pair.getPrivate(), passphrase);
@@ -250,22 +256,52 @@ public final class Authority {
    */
   public boolean revoke(X509Certificate cert, int reason) {
     verifyIssuedHere(cert);
-    X509CRL current = PemFiles.readCrl(crlFile());
-    verifyCrl(current);
+    X509CRL current = currentCrl();
     if (current.getRevokedCertificate(cert.getSerialNumber()) != null) {
       return false;
     }
+    List<Revocation> entries = entriesOf(current);
+    entries.add(new Revocation(cert.getSerialNumber(), clock.instant(), reason));
+    X509CRL next = signCrl(entries, crlNumber(current).add(BigInteger.ONE), CRL_VALIDITY);
+    PemFiles.writeCrl(crlFile(), next);
+    return true;
+  }
+
+  /**
+   * Re-signs the CRL with the same revocations, the next CRL number, this update now and the next
+   * update {@code validity} from now, so that nodes keep trusting it (run it from cron well before
+   * the next update). The current CRL must verify: an unreadable or forged file is an error, never
+   * replaced by an empty list.
+   *
+   * @return the new CRL, already written to {@link #crlFile()}
+   */
+  public X509CRL refreshCrl(Duration validity) {
+    if (validity.isNegative() || validity.isZero() || validity.compareTo(MAX_CRL_VALIDITY) > 0) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT,
+          "the CRL validity must be positive and at most " + MAX_CRL_VALIDITY.toDays() + " days");
+    }
+    X509CRL current = currentCrl();
+    X509CRL next = signCrl(entriesOf(current), crlNumber(current).add(BigInteger.ONE), validity);
+    PemFiles.writeCrl(crlFile(), next);
+    return next;
+  }
+
+  private X509CRL currentCrl() {
+    X509CRL current = PemFiles.readCrl(crlFile());
+    verifyCrl(current);
+    return current;
+  }
+
+  private static List<Revocation> entriesOf(X509CRL crl) {
     List<Revocation> entries = new ArrayList<>();
-    if (current.getRevokedCertificates() != null) {
-      for (X509CRLEntry e : current.getRevokedCertificates()) {
+    if (crl.getRevokedCertificates() != null) {
+      for (X509CRLEntry e : crl.getRevokedCertificates()) {
         entries.add(
             new Revocation(e.getSerialNumber(), e.getRevocationDate().toInstant(), reasonOf(e)));
       }
     }
-    entries.add(new Revocation(cert.getSerialNumber(), clock.instant(), reason));
-    X509CRL next = signCrl(entries, crlNumber(current).add(BigInteger.ONE));
-    PemFiles.writeCrl(crlFile(), next);
-    return true;
+    return entries;
   }
 
   /** Checks the CRL's signature against this authority. */
@@ -289,14 +325,14 @@ public final class Authority {
 
   private record Revocation(BigInteger serial, Instant date, int reason) {}
 
-  private X509CRL signCrl(List<Revocation> entries, BigInteger number) {
+  private X509CRL signCrl(List<Revocation> entries, BigInteger number, Duration validity) {
     Instant now = clock.instant();
     try {
       X509v2CRLBuilder builder =
           new X509v2CRLBuilder(
               X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()),
               Date.from(now));
-      builder.setNextUpdate(Date.from(now.plus(CRL_VALIDITY)));
+      builder.setNextUpdate(Date.from(now.plus(validity)));
       for (Revocation r : entries) {
         builder.addCRLEntry(r.serial(), Date.from(r.date()), r.reason());
       }
@@ -312,7 +348,8 @@ public final class Authority {
     }
   }
 
-  static BigInteger crlNumber(X509CRL crl) {
+  /** The CRL number extension of {@code crl} (0 when it has none). */
+  public static BigInteger crlNumber(X509CRL crl) {
     byte[] ext = crl.getExtensionValue(Extension.cRLNumber.getId());
     if (ext == null) {
       return BigInteger.ZERO;

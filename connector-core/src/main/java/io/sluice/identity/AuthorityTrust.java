@@ -2,12 +2,9 @@ package io.sluice.identity;
 
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
-import java.io.IOException;
-import java.math.BigInteger;
 import java.net.Socket;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
@@ -17,13 +14,11 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
-import java.security.cert.X509CRL;
-import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether a peer certificate belongs to this data space: issued by the one configured
- * authority (PKIX, at the injected clock's time), currently valid, not revoked by the authority's
- * CRL (the file is re-read whenever it changes, without a restart), not a CA, with exactly one URI
- * SAN naming a participant of this space, and with the extended key usage its side of the handshake
- * needs.
+ * authority (PKIX), valid now, not revoked by the authority's CRL (re-read whenever the file
+ * changes, without a restart), not a CA, with exactly one URI SAN naming a participant of this
+ * space, and with the extended key usage its side of the handshake needs.
+ *
+ * <p>Revocation is only as good as the CRL: once the CRL in force is past its nextUpdate plus the
+ * grace ({@link CrlStatus}), every check fails with {@code CRL_EXPIRED} until a fresh CRL is in
+ * place. A CRL file that is deleted, garbled, forged or rolled back never extends the one in force.
  *
  * <p>The reason for a refusal is reported to a {@link RefusalListener} for the operator; the peer
  * learns only that the handshake failed.
@@ -48,6 +46,9 @@ public final class AuthorityTrust {
   private static final Logger log = LoggerFactory.getLogger(AuthorityTrust.class);
   private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
   private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+  /** How long after its nextUpdate a CRL is still trusted unless configured otherwise. */
+  public static final Duration DEFAULT_CRL_GRACE = Duration.ofHours(1);
 
   /** Which side of the handshake the peer is on. */
   public enum PeerRole {
@@ -65,40 +66,47 @@ public final class AuthorityTrust {
 
   private final X509Certificate authority;
   private final String space;
-  private final Path crlFile;
   private final Clock clock;
   private final TrustAnchor anchor;
-  private volatile CrlSnapshot crl = CrlSnapshot.NONE;
+  private final CrlFile crl;
 
   /** Certificates already inspected (bounded; least recently used evicted). */
-  private final Map<java.nio.ByteBuffer, Inspected> inspected =
+  private final Map<ByteBuffer, Inspected> inspected =
       new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<java.nio.ByteBuffer, Inspected> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Inspected> eldest) {
           return size() > 4096;
         }
       };
 
   public AuthorityTrust(X509Certificate authority, Path crlFile, Clock clock) {
+    this(authority, crlFile, clock, DEFAULT_CRL_GRACE);
+  }
+
+  /**
+   * @param crlGrace how long after the CRL's nextUpdate it is still trusted (zero allowed)
+   * @throws SluiceException INVALID_ARGUMENT when the authority is not a CA or the file holds no
+   *     valid CRL of it
+   */
+  public AuthorityTrust(X509Certificate authority, Path crlFile, Clock clock, Duration crlGrace) {
     this.authority = Objects.requireNonNull(authority);
     this.space = Authority.spaceOf(authority);
-    this.crlFile = Objects.requireNonNull(crlFile);
     this.clock = Objects.requireNonNull(clock);
     this.anchor = new TrustAnchor(authority, null);
     if (authority.getBasicConstraints() < 0) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "the trusted authority certificate is not a CA");
     }
-    refreshCrl();
-    if (crl.number() == null) {
-      throw new SluiceException(
-          ErrorCode.INVALID_ARGUMENT,
-          crlFile + ": no valid CRL signed by the authority (it is required to check revocation)");
-    }
+    this.crl = new CrlFile(crlFile, authority, crlGrace, clock);
   }
 
   public static AuthorityTrust load(Path authorityCert, Path crlFile, Clock clock) {
-    return new AuthorityTrust(PemFiles.readCertificate(authorityCert), crlFile, clock);
+    return load(authorityCert, crlFile, clock, DEFAULT_CRL_GRACE);
+  }
+
+  public static AuthorityTrust load(
+      Path authorityCert, Path crlFile, Clock clock, Duration crlGrace) {
+    return new AuthorityTrust(PemFiles.readCertificate(authorityCert), crlFile, clock, crlGrace);
   }
 
   public X509Certificate authority() {
@@ -109,53 +117,157 @@ public final class AuthorityTrust {
     return space;
   }
 
+  /** Where the CRL in force stands now (the file is re-read first if it changed). */
+  public CrlStatus crlStatus() {
+    return crl.status();
+  }
+
   /**
    * Verifies a peer's chain (leaf first) and returns the identity it proves.
    *
-   * @throws SluiceException UNAUTHENTICATED with the precise reason (for the operator's log)
+   * @throws SluiceException UNAUTHENTICATED with the precise reason (for the operator's log), or
+   *     CRL_EXPIRED when revocation cannot be checked
    */
   public PeerIdentity verify(X509Certificate[] chain, PeerRole role) {
     if (chain == null || chain.length == 0) {
       throw refusal("no certificate presented");
     }
+    CrlFile.Snapshot revocations = requireUsableCrl();
     X509Certificate leaf = chain[0];
     Inspected inspected = inspect(leaf);
-    Instant now = clock.instant();
+    requireValidAt(inspected, clock.instant());
+    requireUsage(inspected, role);
+    if (revocations.revoked().containsKey(leaf.getSerialNumber())) {
+      throw refusal(revokedMessage(inspected.identity(), leaf, revocations));
+    }
+    return inspected.identity();
+  }
+
+  /**
+   * Verifies the certificate that signed an agreement made at {@code signedAt}: issued by this
+   * authority to a participant of this space, valid <em>at that time</em>, and not revoked now. An
+   * expired certificate still stands behind what it signed while it was valid (a renewed node keeps
+   * its agreements); a revoked one does not, except a certificate revoked as {@code superseded}
+   * after the agreement was made (RFC 5280: replaced, not compromised).
+   *
+   * @throws SluiceException UNAUTHENTICATED with the reason, or CRL_EXPIRED
+   */
+  public PeerIdentity verifySigner(X509Certificate cert, Instant signedAt) {
+    CrlFile.Snapshot revocations = requireUsableCrl();
+    Inspected inspected = inspect(cert);
+    if (signedAt.isBefore(inspected.notBefore()) || signedAt.isAfter(inspected.notAfter())) {
+      throw refusal(
+          "the certificate of "
+              + inspected.identity().participant()
+              + " (serial "
+              + cert.getSerialNumber().toString(16)
+              + ") was not valid at "
+              + signedAt
+              + " (valid "
+              + inspected.notBefore()
+              + " to "
+              + inspected.notAfter()
+              + ")");
+    }
+    requireUsage(inspected, PeerRole.CLIENT);
+    CrlFile.Revocation revocation = revocations.revoked().get(cert.getSerialNumber());
+    boolean replacedLater =
+        revocation != null
+            && revocation.reason() == java.security.cert.CRLReason.SUPERSEDED
+            && revocation.date().isAfter(signedAt);
+    if (revocation != null && !replacedLater) {
+      throw refusal(revokedMessage(inspected.identity(), cert, revocations));
+    }
+    return inspected.identity();
+  }
+
+  /**
+   * A node's own certificate at start: as {@link #verify} for both roles, except that a CRL past
+   * its grace does not stop the node from starting (it then refuses every peer until the CRL is
+   * fresh); a revocation the CRL in force lists still does.
+   */
+  PeerIdentity verifyOwn(X509Certificate cert) {
+    Inspected inspected = inspect(cert);
+    requireValidAt(inspected, clock.instant());
+    requireUsage(inspected, PeerRole.CLIENT);
+    requireUsage(inspected, PeerRole.SERVER);
+    CrlFile.Snapshot revocations = crl.current();
+    if (revocations.revoked().containsKey(cert.getSerialNumber())) {
+      throw refusal(revokedMessage(inspected.identity(), cert, revocations));
+    }
+    return inspected.identity();
+  }
+
+  /**
+   * Whether this authority issued {@code cert} to {@code participant} (its signature and its one
+   * URI SAN), at any time and whatever its state now: for certificates a node had before, whose
+   * signatures on old records still count.
+   */
+  public boolean issuedTo(X509Certificate cert, String participant) {
+    try {
+      cert.verify(authority.getPublicKey());
+      ParticipantId id = PeerIdentity.participantUri(cert);
+      return id.space().equals(space) && id.participant().equals(participant);
+    } catch (GeneralSecurityException | SluiceException e) {
+      return false;
+    }
+  }
+
+  private CrlFile.Snapshot requireUsableCrl() {
+    CrlFile.Snapshot snapshot = crl.current();
+    CrlStatus status = crl.statusOf(snapshot);
+    if (!status.usable()) {
+      throw new SluiceException(ErrorCode.CRL_EXPIRED, status.describe());
+    }
+    return snapshot;
+  }
+
+  private void requireValidAt(Inspected inspected, Instant now) {
     if (now.isAfter(inspected.notAfter())) {
       throw refusal("peer certificate expired at " + inspected.notAfter());
     }
     if (now.isBefore(inspected.notBefore())) {
       throw refusal("peer certificate is not valid before " + inspected.notBefore());
     }
+  }
+
+  private void requireUsage(Inspected inspected, PeerRole role) {
     if (!(role == PeerRole.CLIENT ? inspected.clientAuth() : inspected.serverAuth())) {
       throw refusal(
           "peer certificate lacks the "
               + (role == PeerRole.CLIENT ? "clientAuth" : "serverAuth")
               + " extended key usage");
     }
-    PeerIdentity identity = inspected.identity();
-    if (isRevoked(leaf)) {
-      throw refusal(
-          "certificate of "
-              + identity.participant()
-              + " (serial "
-              + leaf.getSerialNumber().toString(16)
-              + ") is revoked");
-    }
-    return identity;
+  }
+
+  private static String revokedMessage(
+      PeerIdentity identity, X509Certificate cert, CrlFile.Snapshot revocations) {
+    CrlFile.Revocation r = revocations.revoked().get(cert.getSerialNumber());
+    return "certificate of "
+        + identity.participant()
+        + " (serial "
+        + cert.getSerialNumber().toString(16)
+        + ") is revoked ("
+        + r.reason().name().toLowerCase(java.util.Locale.ROOT)
+        + ", "
+        + r.date()
+        + ", CRL number "
+        + revocations.number()
+        + ")";
   }
 
   /**
    * What does not change for a given certificate: that it chains to the authority (checked with the
-   * JDK's PKIX validator), is not a CA, may sign, names one participant of this space, and which
-   * extended key usages it has. Cached by the certificate's bytes, because verifying the
-   * authority's signature is the expensive part and the same few certificates come back on every
-   * handshake and agreement check; time validity and revocation are checked on every call.
+   * JDK's PKIX validator at the start of its validity), is not a CA, may sign, names one
+   * participant of this space, which extended key usages it has, and when it is valid (within the
+   * authority's validity). Cached by the certificate's bytes, because verifying the authority's
+   * signature is the expensive part and the same few certificates come back on every handshake and
+   * agreement check; time validity and revocation are checked on every call.
    */
   private Inspected inspect(X509Certificate leaf) {
-    java.nio.ByteBuffer key;
+    ByteBuffer key;
     try {
-      key = java.nio.ByteBuffer.wrap(leaf.getEncoded());
+      key = ByteBuffer.wrap(leaf.getEncoded());
     } catch (java.security.cert.CertificateEncodingException e) {
       throw refusal("unreadable certificate");
     }
@@ -166,17 +278,18 @@ public final class AuthorityTrust {
     if (cached != null) {
       return cached;
     }
-    try {
-      CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(List.of(leaf));
-      PKIXParameters params = new PKIXParameters(Set.of(anchor));
-      params.setRevocationEnabled(false);
-      params.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX").validate(path, params);
-    } catch (CertPathValidatorException e) {
-      throw refusal(describe(e, leaf));
-    } catch (GeneralSecurityException e) {
-      throw refusal("certificate path cannot be validated");
+    Inspected result = inspectUncached(leaf);
+    synchronized (inspected) {
+      inspected.put(key, result);
     }
+    return result;
+  }
+
+  private Inspected inspectUncached(X509Certificate leaf) {
+    // PKIX does not look at the trust anchor's own validity; the leaf's start is inside its own.
+    Instant notBefore = leaf.getNotBefore().toInstant();
+    Instant notAfter = earlier(leaf.getNotAfter(), authority.getNotAfter());
+    validatePath(leaf, notBefore);
     if (leaf.getBasicConstraints() >= 0) {
       throw refusal("peer certificate is a CA certificate");
     }
@@ -199,20 +312,31 @@ public final class AuthorityTrust {
     if (!identity.space().equals(space)) {
       throw refusal("peer belongs to data space '" + identity.space() + "', not '" + space + "'");
     }
-    Instant authorityEnd = authority.getNotAfter().toInstant();
-    Inspected result =
-        new Inspected(
-            identity,
-            eku != null && eku.contains(CLIENT_AUTH),
-            eku != null && eku.contains(SERVER_AUTH),
-            leaf.getNotBefore().toInstant(),
-            leaf.getNotAfter().toInstant().isAfter(authorityEnd)
-                ? authorityEnd
-                : leaf.getNotAfter().toInstant());
-    synchronized (inspected) {
-      inspected.put(key, result);
+    return new Inspected(
+        identity,
+        eku != null && eku.contains(CLIENT_AUTH),
+        eku != null && eku.contains(SERVER_AUTH),
+        notBefore,
+        notAfter);
+  }
+
+  /** PKIX to the one trust anchor, without revocation (the CRL is ours to check), at {@code at}. */
+  private void validatePath(X509Certificate leaf, Instant at) {
+    try {
+      CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(List.of(leaf));
+      PKIXParameters params = new PKIXParameters(Set.of(anchor));
+      params.setRevocationEnabled(false);
+      params.setDate(Date.from(at));
+      CertPathValidator.getInstance("PKIX").validate(path, params);
+    } catch (CertPathValidatorException e) {
+      throw refusal(describe(e, leaf));
+    } catch (GeneralSecurityException e) {
+      throw refusal("certificate path cannot be validated");
     }
-    return result;
+  }
+
+  private static Instant earlier(Date a, Date b) {
+    return a.before(b) ? a.toInstant() : b.toInstant();
   }
 
   private record Inspected(
@@ -222,11 +346,11 @@ public final class AuthorityTrust {
       Instant notBefore,
       Instant notAfter) {}
 
-  /** True when the current CRL (re-read if the file changed) lists the certificate. */
+  /** True when the CRL in force lists the certificate, or when no CRL can be trusted now. */
   public boolean isRevoked(X509Certificate cert) {
-    refreshCrl();
-    CrlSnapshot snapshot = crl;
-    return snapshot.failClosed || snapshot.revoked.contains(cert.getSerialNumber());
+    CrlFile.Snapshot snapshot = crl.current();
+    return !crl.statusOf(snapshot).usable()
+        || snapshot.revoked().containsKey(cert.getSerialNumber());
   }
 
   /**
@@ -258,76 +382,6 @@ public final class AuthorityTrust {
           + ")";
     }
     return "peer certificate path is invalid (" + reason + ")";
-  }
-
-  private void refreshCrl() {
-    BasicFileAttributes attributes;
-    try {
-      attributes = Files.readAttributes(crlFile, BasicFileAttributes.class);
-    } catch (IOException e) {
-      if (crl.stamp != null) {
-        log.warn("CRL {} is unreadable; keeping the last valid one", crlFile);
-      }
-      return;
-    }
-    FileStamp stamp =
-        new FileStamp(
-            attributes.fileKey(), attributes.lastModifiedTime().toMillis(), attributes.size());
-    if (stamp.equals(crl.stamp)) {
-      return;
-    }
-    synchronized (this) {
-      if (stamp.equals(crl.stamp)) {
-        return;
-      }
-      try {
-        X509CRL loaded = PemFiles.readCrl(crlFile);
-        loaded.verify(authority.getPublicKey());
-        if (!loaded.getIssuerX500Principal().equals(authority.getSubjectX500Principal())) {
-          throw new GeneralSecurityException("issuer mismatch");
-        }
-        BigInteger number = Authority.crlNumber(loaded);
-        if (crl.number != null && number.compareTo(crl.number) < 0) {
-          log.warn(
-              "CRL {} has number {} below the {} already seen; ignoring it (rollback?)",
-              crlFile,
-              number,
-              crl.number);
-          crl = crl.withStamp(stamp);
-          return;
-        }
-        Set<BigInteger> revoked = new HashSet<>();
-        Set<? extends X509CRLEntry> entries = loaded.getRevokedCertificates();
-        if (entries != null) {
-          for (X509CRLEntry entry : entries) {
-            revoked.add(entry.getSerialNumber());
-          }
-        }
-        Date next = loaded.getNextUpdate();
-        if (next != null && next.toInstant().isBefore(clock.instant())) {
-          log.warn(
-              "CRL {} is past its next update ({}); ask the authority for a fresh one",
-              crlFile,
-              next.toInstant());
-        }
-        crl = new CrlSnapshot(stamp, number, Set.copyOf(revoked), false);
-        log.debug("loaded CRL {} (number {}, {} revoked)", crlFile, number, revoked.size());
-      } catch (SluiceException | GeneralSecurityException e) {
-        log.warn("CRL {} is not a valid CRL of the authority; keeping the last valid one", crlFile);
-        crl = crl.withStamp(stamp);
-      }
-    }
-  }
-
-  private record FileStamp(Object fileKey, long modified, long size) {}
-
-  private record CrlSnapshot(
-      FileStamp stamp, BigInteger number, Set<BigInteger> revoked, boolean failClosed) {
-    static final CrlSnapshot NONE = new CrlSnapshot(null, null, Set.of(), true);
-
-    CrlSnapshot withStamp(FileStamp newStamp) {
-      return new CrlSnapshot(newStamp, number, revoked, failClosed);
-    }
   }
 
   private final class TrustManager extends X509ExtendedTrustManager {

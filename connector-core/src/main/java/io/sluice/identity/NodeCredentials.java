@@ -23,7 +23,9 @@ public final class NodeCredentials {
 
   /**
    * Pairs a key and certificate after checking that they match, that the authority issued the
-   * certificate and that it names {@code participant}.
+   * certificate (valid now, not revoked, usable on both sides of a handshake) and that it names
+   * {@code participant}. A CRL past its grace does not stop this: the node starts and refuses its
+   * peers until the CRL is fresh.
    */
   public static NodeCredentials of(
       PrivateKey key, X509Certificate certificate, AuthorityTrust trust, String participant) {
@@ -34,8 +36,7 @@ public final class NodeCredentials {
     }
     PeerIdentity identity;
     try {
-      identity = trust.verify(new X509Certificate[] {certificate}, AuthorityTrust.PeerRole.CLIENT);
-      trust.verify(new X509Certificate[] {certificate}, AuthorityTrust.PeerRole.SERVER);
+      identity = trust.verifyOwn(certificate);
     } catch (SluiceException e) {
       throw new SluiceException(
           ErrorCode.INVALID_ARGUMENT, "the node certificate is not usable: " + e.getMessage());

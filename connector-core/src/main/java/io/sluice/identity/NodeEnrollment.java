@@ -5,6 +5,8 @@ import io.sluice.error.SluiceException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -86,6 +88,34 @@ public final class NodeEnrollment {
     PemFiles.writePrivateKey(keyFile, pair.getPrivate(), passphrase);
     PemFiles.writeCsr(csrFile, csr);
     return new Enrollment(pair.getPrivate(), csr);
+  }
+
+  /**
+   * A renewal: a new key and request for the participant that {@code current} names, with its
+   * organisation and, unless {@code hosts} are given, its DNS names. Writes {@code DIR/node.key}
+   * and {@code DIR/node.csr}; refuses to replace either.
+   */
+  public static Enrollment renew(
+      Path dir, X509Certificate current, List<String> hosts, char[] passphrase) {
+    PeerIdentity identity = PeerIdentity.fromCertificate(current);
+    List<String> names = hosts.isEmpty() ? dnsNames(current) : hosts;
+    return init(dir, identity.participant(), identity.organization(), names, passphrase);
+  }
+
+  private static List<String> dnsNames(X509Certificate cert) {
+    List<String> names = new ArrayList<>();
+    try {
+      if (cert.getSubjectAlternativeNames() != null) {
+        for (List<?> san : cert.getSubjectAlternativeNames()) {
+          if (Integer.valueOf(GeneralName.dNSName).equals(san.get(0))) {
+            names.add(String.valueOf(san.get(1)));
+          }
+        }
+      }
+    } catch (CertificateParsingException e) {
+      throw new SluiceException(ErrorCode.INVALID_ARGUMENT, "unreadable subject alternative names");
+    }
+    return names;
   }
 
   static String commonName(X500Name subject) {

@@ -92,11 +92,28 @@ public final class Agreements {
   }
 
   /**
-   * Checks both signatures (the consumer's only when present) against certificates that the
-   * authority issued to exactly the participants the agreement names, and that are valid and not
-   * revoked now.
+   * Checks an agreement for use: both signatures (the consumer's only when present) against the
+   * certificates that travel with it, which the authority must have issued to exactly the
+   * participants the agreement names, valid when the agreement was made ({@code created_ms}) and
+   * not revoked now. A signer's certificate that has since expired, or was revoked as {@code
+   * superseded} after the agreement was made, still stands behind it: renewing a node's certificate
+   * does not end its agreements. The parties are bound by participant id and authority, not by key.
+   *
+   * @throws SluiceException CRL_EXPIRED when revocation cannot be checked (nothing is decided then)
    */
   public static Check check(SignedAgreement signed, AuthorityTrust trust) {
+    return check(signed, trust, false);
+  }
+
+  /**
+   * As {@link #check}, and both signers' certificates valid now: what a node requires of an
+   * agreement while it is being made.
+   */
+  static Check checkWhileSigning(SignedAgreement signed, AuthorityTrust trust) {
+    return check(signed, trust, true);
+  }
+
+  private static Check check(SignedAgreement signed, AuthorityTrust trust, boolean validNow) {
     List<String> problems = new ArrayList<>();
     Agreement agreement;
     try {
@@ -105,8 +122,9 @@ public final class Agreements {
       return new Check(false, false, List.of(e.getMessage()));
     }
     byte[] bytes = signed.getAgreement().toByteArray();
+    Signer signer = new Signer(trust, Instant.ofEpochMilli(agreement.getCreatedMs()), validNow);
     boolean provider =
-        checkSigner(
+        signer.check(
             "provider",
             agreement.getProviderId(),
             signed.getProviderCertificate(),
@@ -114,11 +132,10 @@ public final class Agreements {
             bytes,
             new byte[0],
             signed.getProviderSignature(),
-            trust,
             problems);
     boolean consumer =
         !signed.getConsumerSignature().isEmpty()
-            && checkSigner(
+            && signer.check(
                 "consumer",
                 agreement.getConsumerId(),
                 signed.getConsumerCertificate(),
@@ -126,7 +143,6 @@ public final class Agreements {
                 bytes,
                 signed.getProviderSignature().toByteArray(),
                 signed.getConsumerSignature(),
-                trust,
                 problems);
     if (!agreement.getPolicySha256().equals(sha256Hex(agreement.getPolicy().toByteArray()))) {
       problems.add("the policy digest does not match the policy");
@@ -138,19 +154,20 @@ public final class Agreements {
   }
 
   /**
-   * Fails with BAD_SIGNATURE unless the provider's signature is valid (consumer side, on receipt).
+   * Fails with BAD_SIGNATURE unless the provider's signature is valid and its certificate valid now
+   * (consumer side, on receipt).
    */
   public static void requireProviderValid(SignedAgreement signed, AuthorityTrust trust) {
-    Check c = check(signed, trust);
+    Check c = checkWhileSigning(signed, trust);
     if (!c.providerValid() || !c.problems().isEmpty()) {
       throw new SluiceException(
           ErrorCode.BAD_SIGNATURE, "agreement refused: " + String.join("; ", c.problems()));
     }
   }
 
-  /** Fails with BAD_SIGNATURE unless both signatures are valid. */
+  /** Fails with BAD_SIGNATURE unless both signatures are valid and both certificates valid now. */
   public static void requireFullyValid(SignedAgreement signed, AuthorityTrust trust) {
-    Check c = check(signed, trust);
+    Check c = checkWhileSigning(signed, trust);
     if (!c.fullyValid()) {
       List<String> p = new ArrayList<>(c.problems());
       if (!c.consumerValid() && p.isEmpty()) {
@@ -167,49 +184,63 @@ public final class Agreements {
     return t >= agreement.getValidFromMs() && t < agreement.getValidUntilMs();
   }
 
-  private static boolean checkSigner(
-      String who,
-      String participant,
-      ByteString certificate,
-      byte[] label,
-      byte[] agreement,
-      byte[] extra,
-      ByteString signature,
-      AuthorityTrust trust,
-      List<String> problems) {
-    X509Certificate cert;
-    try {
-      cert =
-          (X509Certificate)
-              CertificateFactory.getInstance("X.509")
-                  .generateCertificate(new ByteArrayInputStream(certificate.toByteArray()));
-    } catch (CertificateException | RuntimeException e) {
-      problems.add("the " + who + " certificate is malformed");
-      return false;
+  /** Checks one signer's certificate and signature against the trust, at the agreement's time. */
+  private record Signer(AuthorityTrust trust, Instant signedAt, boolean validNow) {
+    boolean check(
+        String who,
+        String participant,
+        ByteString certificate,
+        byte[] label,
+        byte[] agreement,
+        byte[] extra,
+        ByteString signature,
+        List<String> problems) {
+      X509Certificate cert;
+      try {
+        cert =
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(certificate.toByteArray()));
+      } catch (CertificateException | RuntimeException e) {
+        problems.add("the " + who + " certificate is malformed");
+        return false;
+      }
+      PeerIdentity identity;
+      try {
+        identity = verify(cert);
+      } catch (SluiceException e) {
+        if (e.code() == ErrorCode.CRL_EXPIRED) {
+          throw e;
+        }
+        problems.add("the " + who + " certificate is not acceptable: " + e.getMessage());
+        return false;
+      }
+      if (!identity.participant().equals(participant)) {
+        problems.add(
+            "the "
+                + who
+                + " certificate belongs to '"
+                + identity.participant()
+                + "', not '"
+                + participant
+                + "'");
+        return false;
+      }
+      if (!EcdsaP256.verify(
+          cert.getPublicKey(), signature.toByteArray(), label, agreement, extra)) {
+        problems.add("the " + who + " signature does not verify");
+        return false;
+      }
+      return true;
     }
-    PeerIdentity identity;
-    try {
-      identity = trust.verify(new X509Certificate[] {cert}, AuthorityTrust.PeerRole.CLIENT);
-    } catch (SluiceException e) {
-      problems.add("the " + who + " certificate is not acceptable: " + e.getMessage());
-      return false;
+
+    private PeerIdentity verify(X509Certificate cert) {
+      PeerIdentity identity = trust.verifySigner(cert, signedAt);
+      if (validNow) {
+        trust.verify(new X509Certificate[] {cert}, AuthorityTrust.PeerRole.CLIENT);
+      }
+      return identity;
     }
-    if (!identity.participant().equals(participant)) {
-      problems.add(
-          "the "
-              + who
-              + " certificate belongs to '"
-              + identity.participant()
-              + "', not '"
-              + participant
-              + "'");
-      return false;
-    }
-    if (!EcdsaP256.verify(cert.getPublicKey(), signature.toByteArray(), label, agreement, extra)) {
-      problems.add("the " + who + " signature does not verify");
-      return false;
-    }
-    return true;
   }
 
   private static byte[] sign(NodeCredentials signer, byte[] label, byte[] agreement, byte[] extra) {

@@ -450,6 +450,9 @@ public final class NegotiationManager {
       Agreements.requireProviderValid(signed, trust);
       agreement = Agreements.parse(signed);
     } catch (SluiceException e) {
+      if (e.code() == ErrorCode.CRL_EXPIRED) {
+        throw e; // our own CRL cannot be trusted now: decide nothing, the retry delivers again
+      }
       problems.add(e.getMessage());
     }
     if (agreement != null) {

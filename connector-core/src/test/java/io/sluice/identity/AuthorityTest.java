@@ -189,6 +189,41 @@ class AuthorityTest {
   }
 
   @Test
+  void refreshCrlKeepsEveryRevocationRaisesTheNumberAndMovesTheNextUpdate() throws Exception {
+    io.sluice.testing.MutableClock clock =
+        new io.sluice.testing.MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    Authority authority = Authority.init(dir, "health", null, null, clock);
+    var a = TestAuthority.issue("a", List.of("r"), Map.of(), authority, Duration.ofDays(90));
+    authority.revoke(a.certificate(), CRLReason.keyCompromise);
+    clock.advance(Duration.ofDays(20));
+
+    X509CRL fresh = authority.refreshCrl(Duration.ofDays(7));
+
+    assertThat(PemFiles.readCrl(authority.crlFile()).getEncoded()).isEqualTo(fresh.getEncoded());
+    assertThat(Authority.crlNumber(fresh)).isEqualTo(3);
+    assertThat(fresh.getThisUpdate().toInstant()).isEqualTo(clock.instant());
+    assertThat(fresh.getNextUpdate().toInstant())
+        .isEqualTo(clock.instant().plus(Duration.ofDays(7)));
+    assertThat(fresh.getRevokedCertificate(a.certificate()).getRevocationReason())
+        .isEqualTo(java.security.cert.CRLReason.KEY_COMPROMISE);
+    assertThat(fresh.getRevokedCertificate(a.certificate()).getRevocationDate().toInstant())
+        .isEqualTo(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    fresh.verify(authority.certificate().getPublicKey());
+    assertThatThrownBy(() -> authority.refreshCrl(Duration.ZERO)).hasMessageContaining("positive");
+    assertThatThrownBy(() -> authority.refreshCrl(Duration.ofDays(400)))
+        .hasMessageContaining("at most 366 days");
+  }
+
+  @Test
+  void refreshCrlRefusesToReplaceACrlItCannotRead() throws Exception {
+    Authority authority = Authority.init(dir, "health", null, null, Clock.systemUTC());
+    Files.writeString(authority.crlFile(), "garbage");
+    assertThatThrownBy(() -> authority.refreshCrl(Duration.ofDays(7)))
+        .isInstanceOf(SluiceException.class);
+    assertThat(Files.readString(authority.crlFile())).isEqualTo("garbage");
+  }
+
+  @Test
   void refusesToRevokeACertificateOfAnotherAuthority() {
     Authority ours = Authority.init(dir.resolve("ours"), "health", null, null, Clock.systemUTC());
     Authority theirs =

@@ -5,9 +5,12 @@ import io.sluice.audit.AuditLog;
 import io.sluice.audit.EventType;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.identity.AuthorityTrust;
+import io.sluice.identity.CrlStatus;
 import io.sluice.identity.NodeCredentials;
 import io.sluice.identity.PeerIdentity;
 import io.sluice.node.config.NodeConfig;
+import io.sluice.node.grpc.PeerRefusals;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's own audit events: start and stop, configuration and certificate changes (compared with
- * what the node ran with last time), refused TLS handshakes, and failed result sweeps.
+ * what the node ran with last time), refused TLS handshakes and calls, the CRL expiring and being
+ * current again, and failed result sweeps.
  */
-final class NodeEvents {
+final class NodeEvents implements PeerRefusals {
   private static final Logger log = LoggerFactory.getLogger(NodeEvents.class);
   private static final String STATE_FILE = "last-start.properties";
 
@@ -98,12 +102,57 @@ final class NodeEvents {
     }
   }
 
-  void handshakeRefused(String reason, X509Certificate leaf) {
-    AuditEvent.Builder b = event(EventType.HANDSHAKE_REFUSED).detail("reason", truncate(reason));
+  @Override
+  public void handshake(AuthorityTrust.PeerRole peer, String reason, X509Certificate leaf) {
+    log.warn("refused the TLS handshake with a {}: {}", PeerRefusals.name(peer), reason);
+    appendQuietly(refusal(EventType.HANDSHAKE_REFUSED, peer, reason, leaf));
+  }
+
+  @Override
+  public void call(
+      AuthorityTrust.PeerRole peer, String reason, X509Certificate leaf, boolean open) {
+    log.warn("{} a call with a {}: {}", open ? "cut" : "refused", PeerRefusals.name(peer), reason);
+    appendQuietly(
+        refusal(EventType.CALL_REFUSED, peer, reason, leaf).detail("call", open ? "open" : "new"));
+  }
+
+  /** A refusal stands whether or not it can be audited (e.g. while the log is closing). */
+  private void appendQuietly(AuditEvent.Builder event) {
+    try {
+      audit.append(event.build());
+    } catch (RuntimeException e) {
+      log.warn("cannot audit a refused peer: {}", e.getMessage());
+    }
+  }
+
+  /** The node began to refuse every peer: its CRL expired. */
+  void crlExpired(CrlStatus status) {
+    AuditEvent.Builder b =
+        event(EventType.CRL_EXPIRED)
+            .detail("number", status.number().toString())
+            .detail("nextUpdate", status.nextUpdate().toString())
+            .detail("graceSeconds", Long.toString(status.grace().toSeconds()));
+    status.fileProblem().ifPresent(p -> b.detail("problem", truncate(p)));
+    audit.append(b.build());
+  }
+
+  /** A current CRL is in place again. */
+  void crlCurrent(CrlStatus status) {
+    audit.append(
+        event(EventType.CRL_CURRENT)
+            .detail("number", status.number().toString())
+            .detail("nextUpdate", status.nextUpdate().toString())
+            .build());
+  }
+
+  private AuditEvent.Builder refusal(
+      EventType type, AuthorityTrust.PeerRole peer, String reason, X509Certificate leaf) {
+    AuditEvent.Builder b =
+        event(type).detail("reason", truncate(reason)).detail("peer", PeerRefusals.name(peer));
     if (leaf != null) {
       b.detail("certificate", PeerIdentity.sha256Hex(leaf));
     }
-    audit.append(b.build());
+    return b;
   }
 
   private AuditEvent.Builder event(EventType type) {
@@ -111,7 +160,7 @@ final class NodeEvents {
   }
 
   private static String truncate(String s) {
-    return s.length() <= 200 ? s : s.substring(0, 200);
+    return s.length() <= 250 ? s : s.substring(0, 250);
   }
 
   private static String digestOf(Path file) {

@@ -10,6 +10,7 @@ import io.sluice.node.config.NodeConfig;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -22,7 +23,9 @@ public record NodeIdentity(NodeCredentials credentials, AuthorityTrust trust) {
     NodeConfig.Identity files = config.identity();
     AuthorityTrust trust;
     try {
-      trust = AuthorityTrust.load(files.trust(), files.crl(), clock);
+      trust =
+          AuthorityTrust.load(
+              files.trust(), files.crl(), clock, Duration.ofSeconds(files.crlGraceSeconds()));
     } catch (SluiceException e) {
       String field =
           e.getMessage().startsWith(files.crl().toString()) ? "identity.crl" : "identity.trust";

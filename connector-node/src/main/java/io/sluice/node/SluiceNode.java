@@ -5,9 +5,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.AuditLogConfig;
@@ -19,6 +17,7 @@ import io.sluice.compute.DutyLedger;
 import io.sluice.compute.SenderTables;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
+import io.sluice.identity.CertificateHistory;
 import io.sluice.identity.PeerIdentity;
 import io.sluice.negotiation.JdbcNegotiationStore;
 import io.sluice.negotiation.NegotiationManager;
@@ -38,6 +37,7 @@ import io.sluice.node.grpc.ContractGrpcService;
 import io.sluice.node.grpc.ErrorMappingInterceptor;
 import io.sluice.node.grpc.GrpcNegotiationTransport;
 import io.sluice.node.grpc.NegotiationGrpcService;
+import io.sluice.node.grpc.NodeHealth;
 import io.sluice.node.grpc.NodeInfoService;
 import io.sluice.node.grpc.PeerChannels;
 import io.sluice.node.grpc.TlsContexts;
@@ -50,11 +50,13 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,7 +86,7 @@ public final class SluiceNode implements AutoCloseable {
   private final NodeConfig config;
   private final NodeIdentity identity;
   private final PeerChannels peers;
-  private final HealthStatusManager health;
+  private final NodeHealth health;
   private final Server server;
   private final NegotiationManager negotiations;
   private final NegotiationStore negotiationStore;
@@ -97,7 +99,7 @@ public final class SluiceNode implements AutoCloseable {
       NodeConfig config,
       NodeIdentity identity,
       PeerChannels peers,
-      HealthStatusManager health,
+      NodeHealth health,
       Server server,
       NegotiationManager negotiations,
       NegotiationStore negotiationStore,
@@ -147,6 +149,7 @@ public final class SluiceNode implements AutoCloseable {
       throw config.error("store", "cannot open the store: " + e.getMessage());
     }
     resources.push(database);
+    CertificateHistory certificates = new CertificateHistory(database);
     AuditLog audit;
     try {
       audit =
@@ -155,12 +158,14 @@ public final class SluiceNode implements AutoCloseable {
               TreeHeadSigner.of(identity.credentials()),
               AuditLogConfig.defaults()
                   .withSignEveryEntries(config.audit().signEveryEntries())
-                  .withSignInterval(Duration.ofSeconds(config.audit().signIntervalSeconds())),
+                  .withSignInterval(Duration.ofSeconds(config.audit().signIntervalSeconds()))
+                  .withPreviousSigners(previousCertificates(certificates, identity)),
               clock);
     } catch (SluiceException e) {
       throw config.error("store", "the audit log cannot be opened: " + e.getMessage());
     }
     resources.push(audit);
+    certificates.record(identity.credentials().certificate(), clock.instant());
     NodeEvents events = new NodeEvents(audit, self, clock);
     events.started(config, identity.credentials());
     resources.push(events::stopped);
@@ -169,7 +174,11 @@ public final class SluiceNode implements AutoCloseable {
     resources.push(allocator);
     PeerChannels peers =
         new PeerChannels(
-            identity.credentials(), identity.trust(), addresses(config), limits.maxMessageBytes());
+            identity.credentials(),
+            identity.trust(),
+            addresses(config),
+            limits.maxMessageBytes(),
+            events);
     resources.push(peers);
 
     Catalog catalog =
@@ -240,19 +249,18 @@ public final class SluiceNode implements AutoCloseable {
                 Duration.ofHours(6),
                 Duration.ofMillis(limits.startTimeoutMillis())));
 
-    HealthStatusManager health = new HealthStatusManager();
-    AuthorityTrust.RefusalListener refusals =
-        (reason, leaf) -> {
-          log.warn("refused a TLS peer: {}", reason);
-          events.handshakeRefused(reason, leaf);
-        };
-    AuthenticatingInterceptor authentication = new AuthenticatingInterceptor(identity.trust());
+    NodeHealth health = new NodeHealth();
+    AuthenticatingInterceptor authentication =
+        new AuthenticatingInterceptor(identity.trust(), events);
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
     ServerInterceptor traces = TraceIds.serverInterceptor();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.listen().host(), config.listen().port()))
-            .sslContext(TlsContexts.server(identity.credentials(), identity.trust(), refusals))
+            .sslContext(
+                TlsContexts.server(
+                    identity.credentials(),
+                    identity.trust().trustManager(null, events.of(AuthorityTrust.PeerRole.CLIENT))))
             .maxInboundMessageSize(limits.maxMessageBytes())
             .maxInboundMetadataSize(16 * 1024)
             // A peer holds at most this many calls per connection (each can queue a few frames).
@@ -300,7 +308,7 @@ public final class SluiceNode implements AutoCloseable {
                     traces))
             .addService(
                 secured(new ResultGrpcService(self, results), errors, authentication, traces))
-            .addService(ServerInterceptors.intercept(health.getHealthService(), authentication))
+            .addService(ServerInterceptors.intercept(health.service(), authentication))
             .addService(
                 ServerInterceptors.intercept(
                     ProtoReflectionServiceV1.newInstance(), authentication));
@@ -323,8 +331,12 @@ public final class SluiceNode implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    // While the CRL is expired every peer is refused: retrying would only use up the attempts.
     retries.scheduleWithFixedDelay(
         () -> {
+          if (!identity.trust().crlStatus().usable()) {
+            return; // no trust decision is possible: retry once a fresh CRL is in place
+          }
           try {
             negotiations.retryPending();
           } catch (RuntimeException e) {
@@ -346,7 +358,7 @@ public final class SluiceNode implements AutoCloseable {
       Server probes =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(config.healthListen().host(), config.healthListen().port()))
-              .addService(health.getHealthService())
+              .addService(health.service())
               .maxInboundMessageSize(4096)
               .build();
       try {
@@ -357,8 +369,16 @@ public final class SluiceNode implements AutoCloseable {
       }
       resources.push(() -> stopServer(probes, 1000));
     }
-    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-    resources.push(health::enterTerminalState);
+    watchTrust(
+        new TrustWatch(
+            identity.trust(),
+            identity.credentials().certificate(),
+            health,
+            authentication,
+            peers,
+            events),
+        resources);
+    resources.push(health::stop);
     log.info(
         "node {} of data space {} listening on {}:{}",
         config.participant(),
@@ -402,6 +422,32 @@ public final class SluiceNode implements AutoCloseable {
             sweeps.shutdownNow();
           }
         });
+  }
+
+  /**
+   * Judges trust once before the node reports its health (SERVING only with a usable CRL), then
+   * every {@link TrustWatch#INTERVAL} on a thread the node owns.
+   */
+  private static void watchTrust(TrustWatch watch, Deque<AutoCloseable> resources) {
+    watch.run();
+    ScheduledExecutorService watcher =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("sluice-trust-watch"));
+    long interval = TrustWatch.INTERVAL.toMillis();
+    watcher.scheduleWithFixedDelay(watch, interval, interval, TimeUnit.MILLISECONDS);
+    resources.push(watcher::shutdownNow);
+  }
+
+  /**
+   * The certificates this node ran with before, as its store recorded them: the audit log's earlier
+   * heads verify against them. Only those the authority issued to this participant count.
+   */
+  private static List<X509Certificate> previousCertificates(
+      CertificateHistory history, NodeIdentity identity) {
+    String self = identity.credentials().identity().participant();
+    X509Certificate current = identity.credentials().certificate();
+    return history.all().stream()
+        .filter(c -> !c.equals(current) && identity.trust().issuedTo(c, self))
+        .toList();
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

@@ -8,6 +8,7 @@ import io.sluice.node.config.NodeConfigLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +37,24 @@ public final class TestNodes {
       int port,
       Map<String, Integer> peers,
       String extraYaml) {
-    var issued = ca.issue(participant, roles, Map.of("industry", "testing"));
+    return provision(
+        ca, dir, participant, roles, passphrase, port, peers, extraYaml, Duration.ofDays(30));
+  }
+
+  /** As above, with a certificate valid for {@code validity} from now. */
+  public static Path provision(
+      TestAuthority ca,
+      Path dir,
+      String participant,
+      List<String> roles,
+      char[] passphrase,
+      int port,
+      Map<String, Integer> peers,
+      String extraYaml,
+      Duration validity) {
+    var issued =
+        TestAuthority.issue(
+            participant, roles, Map.of("industry", "testing"), ca.authority, validity);
     Path nodeDir = dir.resolve(participant);
     PemFiles.writePrivateKey(nodeDir.resolve("node.key"), issued.key(), passphrase);
     PemFiles.writeCertificate(nodeDir.resolve("node.crt"), issued.certificate());
@@ -104,7 +122,22 @@ public final class TestNodes {
   }
 
   public static SluiceNode start(Path config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** Starts a node whose every decision runs on {@code clock} (e.g. a {@link ShiftedClock}). */
+  public static SluiceNode start(Path config, Clock clock) {
     NodeConfig cfg = NodeConfigLoader.load(config);
-    return SluiceNode.start(cfg, Map.of(), Clock.systemUTC());
+    return SluiceNode.start(cfg, Map.of(), clock);
+  }
+
+  /** The details of every entry of {@code type} in the node's audit log, oldest first. */
+  public static List<com.fasterxml.jackson.databind.node.ObjectNode> audited(
+      SluiceNode node, io.sluice.audit.EventType type) {
+    node.audit().flush().join();
+    return node.audit().store().entries(0, 100_000).stream()
+        .filter(e -> e.event().type() == type)
+        .map(e -> e.event().details())
+        .toList();
   }
 }

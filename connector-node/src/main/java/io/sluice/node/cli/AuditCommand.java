@@ -169,6 +169,7 @@ final class AuditCommand implements Runnable {
       previous.forEach(p -> signers.add(PemFiles.readCertificate(p)));
       AuditVerification result;
       try (Database db = Database.open(cfg.store())) {
+        signers.addAll(recordedSigners(cfg, db, signers));
         result = new AuditVerifier(signers).verify(db);
       } catch (SluiceException e) {
         throw new SluiceException(
@@ -185,6 +186,24 @@ final class AuditCommand implements Runnable {
       out.println("  " + result.problem().orElseThrow());
       out.printf("  (%,d entries and %d heads read)%n", result.entries(), result.heads());
       return 1;
+    }
+
+    /**
+     * The certificates the node recorded in its store as ones it ran with (a renewal), that the
+     * configured authority issued to this participant: heads they signed verify too.
+     */
+    private static List<X509Certificate> recordedSigners(
+        NodeConfig cfg, Database db, List<X509Certificate> known) {
+      var trust =
+          io.sluice.identity.AuthorityTrust.load(
+              cfg.identity().trust(),
+              cfg.identity().crl(),
+              java.time.Clock.systemUTC(),
+              java.time.Duration.ofSeconds(cfg.identity().crlGraceSeconds()));
+      return new io.sluice.identity.CertificateHistory(db)
+          .all().stream()
+              .filter(c -> !known.contains(c) && trust.issuedTo(c, cfg.participant()))
+              .toList();
     }
   }
 }

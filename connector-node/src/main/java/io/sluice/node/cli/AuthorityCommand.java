@@ -24,11 +24,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "authority",
     mixinStandardHelpOptions = true,
-    description = "Create the data space authority, issue and revoke participant certificates.",
+    description =
+        "Create the data space authority, issue and revoke participant certificates, keep the"
+            + " CRL current.",
     subcommands = {
       AuthorityCommand.Init.class,
       AuthorityCommand.Issue.class,
-      AuthorityCommand.Revoke.class
+      AuthorityCommand.Revoke.class,
+      AuthorityCommand.Crl.class
     })
 final class AuthorityCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -242,6 +245,60 @@ final class AuthorityCommand implements Runnable {
                       + dir.resolve(Authority.CRL_FILE)
                       + " re-signed"
                   : "serial " + serial + " was already revoked; CRL unchanged");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "crl",
+      mixinStandardHelpOptions = true,
+      description =
+          "Re-sign the CRL (same revocations, next CRL number) with a new next update N days"
+              + " from now. Nodes refuse every peer once the CRL is past its next update plus"
+              + " their grace: run this from cron well before, and copy the CRL to the nodes.")
+  static final class Crl implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+    @Mixin PassphraseOption passphrase;
+
+    @Option(
+        names = "--dir",
+        required = true,
+        paramLabel = "AUTHDIR",
+        description = "Authority directory.")
+    Path dir;
+
+    @Option(
+        names = "--days",
+        paramLabel = "N",
+        defaultValue = "30",
+        description = "Days until the next update, 1 to 366 (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Override
+    public Integer call() {
+      if (days <= 0 || days > Authority.MAX_CRL_VALIDITY.toDays()) {
+        throw new SluiceException(
+            ErrorCode.INVALID_ARGUMENT,
+            "--days must be between 1 and " + Authority.MAX_CRL_VALIDITY.toDays());
+      }
+      java.security.cert.X509CRL crl;
+      try (Passphrase p = passphrase.read()) {
+        Authority authority = Authority.load(dir, p.chars(), Clock.systemUTC());
+        crl = authority.refreshCrl(Duration.ofDays(days));
+      }
+      int revoked = crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
+      spec.commandLine()
+          .getOut()
+          .println(
+              "CRL "
+                  + dir.resolve(Authority.CRL_FILE)
+                  + " re-signed: number "
+                  + Authority.crlNumber(crl)
+                  + ", "
+                  + revoked
+                  + " revoked, next update "
+                  + crl.getNextUpdate().toInstant());
       return 0;
     }
   }

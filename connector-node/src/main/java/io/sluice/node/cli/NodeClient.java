@@ -2,6 +2,9 @@ package io.sluice.node.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import io.sluice.identity.CrlStatus;
 import io.sluice.node.NodeIdentity;
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.config.NodeConfigLoader;
@@ -35,6 +38,7 @@ final class NodeClient implements AutoCloseable {
   static NodeClient connect(Path configFile, String peer) {
     NodeConfig config = NodeConfigLoader.load(configFile);
     NodeIdentity identity = NodeIdentity.load(config, System.getenv(), Clock.systemUTC());
+    requireUsableCrl(config, identity);
     PeerChannels.Address address;
     String target;
     if (peer == null) {
@@ -57,6 +61,18 @@ final class NodeClient implements AutoCloseable {
         new PeerChannels(
             identity.credentials(), identity.trust(), Map.of(), config.limits().maxMessageBytes());
     return new NodeClient(config, target, channels, channels.open(target, address));
+  }
+
+  /**
+   * Says why nothing can work while the CRL is expired, instead of a failed handshake: the node
+   * (and this client, with the same trust) refuses every peer until a fresh CRL is in place.
+   */
+  private static void requireUsableCrl(NodeConfig config, NodeIdentity identity) {
+    CrlStatus crl = identity.trust().crlStatus();
+    if (!crl.usable()) {
+      throw new SluiceException(
+          ErrorCode.CRL_EXPIRED, config.source() + ": identity.crl: " + crl.describe());
+    }
   }
 
   ManagedChannel channel() {

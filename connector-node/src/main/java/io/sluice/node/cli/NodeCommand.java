@@ -33,10 +33,11 @@ import picocli.CommandLine.Spec;
     name = "node",
     mixinStandardHelpOptions = true,
     description =
-        "Create a node's key and CSR, run a node, ask a node who it is or whether it is"
-            + " serving.",
+        "Create a node's key and CSR, renew its certificate, run a node, ask a node who it is"
+            + " or whether it is serving.",
     subcommands = {
       NodeCommand.Init.class,
+      NodeRenewCommand.class,
       NodeCommand.Start.class,
       NodeCommand.Status.class,
       NodeHealthCommand.class

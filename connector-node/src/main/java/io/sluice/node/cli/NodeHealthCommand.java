@@ -1,20 +1,24 @@
 package io.sluice.node.cli;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.node.grpc.NodeHealth;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -33,7 +37,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Call grpc.health.v1 Health/Check over plaintext on a node's health port (health.listen)"
-            + " and print the status; exit 0 only when SERVING, 1 otherwise.")
+            + " and print the status (NOT_SERVING with its reason on stderr, e.g. an expired CRL);"
+            + " exit 0 only when SERVING, 1 otherwise.")
 final class NodeHealthCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
   @Mixin VerboseOption verbose;
@@ -71,9 +76,12 @@ final class NodeHealthCommand implements Callable<Integer> {
             .maxInboundMessageSize(4096)
             .build();
     HealthCheckResponse.ServingStatus status;
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
     try {
       status =
           HealthGrpc.newBlockingStub(channel)
+              .withInterceptors(
+                  MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers))
               .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .check(HealthCheckRequest.getDefaultInstance())
               .getStatus();
@@ -84,6 +92,11 @@ final class NodeHealthCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println(status.name());
     spec.commandLine().getOut().flush();
+    String reason = trailers.get() == null ? null : trailers.get().get(NodeHealth.REASON);
+    if (status != HealthCheckResponse.ServingStatus.SERVING && reason != null) {
+      spec.commandLine().getErr().println("sluice: " + reason);
+      spec.commandLine().getErr().flush();
+    }
     return status == HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
   }
 

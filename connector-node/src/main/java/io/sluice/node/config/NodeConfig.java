@@ -49,8 +49,15 @@ public record NodeConfig(
     return ConfigException.at(source, fieldLines, field, problem);
   }
 
-  /** Files of this node's identity. */
-  public record Identity(Path cert, Path key, Path passphraseFile, Path trust, Path crl) {}
+  /**
+   * Files of this node's identity, and how long after the CRL's nextUpdate the node still trusts it
+   * ({@code crlGraceSeconds}; after that it refuses every peer until a fresh CRL is in place).
+   */
+  public record Identity(
+      Path cert, Path key, Path passphraseFile, Path trust, Path crl, long crlGraceSeconds) {
+    public static final long DEFAULT_CRL_GRACE_SECONDS =
+        io.sluice.identity.AuthorityTrust.DEFAULT_CRL_GRACE.toSeconds();
+  }
 
   /**
    * When the node signs a tree head of its audit log: every N entries or T seconds, and at stop.

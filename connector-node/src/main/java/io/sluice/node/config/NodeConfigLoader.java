@@ -25,6 +25,7 @@ import java.util.Set;
  *   passphraseFile: secret.txt      # optional
  *   trust: authority.crt            # the authority certificate, the only trust anchor
  *   crl: authority.crl              # the authority's CRL; re-read whenever it changes
+ *   crlGraceSeconds: 3600           # after the CRL's nextUpdate + this, every peer is refused
  * dataDir: data                     # optional, default "data"
  * store: jdbc:sqlite:data/node.db   # optional; jdbc:sqlite:... or jdbc:postgresql://...
  * peers:                            # optional; participant id: host:port
@@ -80,6 +81,7 @@ public final class NodeConfigLoader {
                 "identity.passphraseFile",
                 "identity.trust",
                 "identity.crl",
+                "identity.crlGraceSeconds",
                 "dataDir",
                 "store",
                 "peers",
@@ -132,7 +134,9 @@ public final class NodeConfigLoader {
             doc.existingFile(id, "identity.key"),
             doc.optionalFile(id, "identity.passphraseFile"),
             doc.existingFile(id, "identity.trust"),
-            doc.existingFile(id, "identity.crl"));
+            doc.existingFile(id, "identity.crl"),
+            doc.nonNegative(
+                id, "identity.crlGraceSeconds", NodeConfig.Identity.DEFAULT_CRL_GRACE_SECONDS));
     Path dataDir = doc.path(doc.optionalText(root, "dataDir", "data"));
     String store = doc.optionalText(root, "store", NodeConfig.defaultStore(dataDir));
     if (!store.startsWith("jdbc:sqlite:") && !store.startsWith("jdbc:postgresql:")) {

@@ -136,19 +136,28 @@ public final class MeshDemo {
     }
   }
 
-  /** Calls Info from every node to every other with the caller's own credentials. */
+  /**
+   * Calls Info from every node to every other with the caller's own credentials. A cell is the
+   * caller as the callee authenticated it, or "refused" when the TLS handshake failed on a
+   * certificate check (the caller's of the callee, or the callee's alert about the caller), or
+   * "unreachable (...)" for anything else: a node that is down is not a refusal.
+   */
   static Map<String, Map<String, String>> matrix(DemoSpace space) {
     AuthorityTrust trust = space.trust();
     Map<String, Map<String, String>> cells = new LinkedHashMap<>();
     for (DemoSpace.Node caller : space.nodes().values()) {
       Map<String, String> row = new LinkedHashMap<>();
+      java.util.concurrent.atomic.AtomicReference<String> refusedByUs =
+          new java.util.concurrent.atomic.AtomicReference<>();
       try (PeerChannels channels =
-          new PeerChannels(caller.credentials(), trust, Map.of(), 4 * 1024 * 1024)) {
+          new PeerChannels(
+              caller.credentials(), trust, Map.of(), 4 * 1024 * 1024, recording(refusedByUs))) {
         for (DemoSpace.Node callee : space.nodes().values()) {
           if (callee == caller) {
             row.put(callee.participant().id(), "-");
             continue;
           }
+          refusedByUs.set(null);
           ManagedChannel channel =
               channels.open(
                   callee.participant().id(), new PeerChannels.Address("127.0.0.1", callee.port()));
@@ -164,7 +173,7 @@ public final class MeshDemo {
                 callee.participant().id(),
                 right ? info.getCaller().getParticipantId() : "MISMATCH");
           } catch (StatusRuntimeException e) {
-            row.put(callee.participant().id(), "refused");
+            row.put(callee.participant().id(), failure(e, refusedByUs.get()));
           } finally {
             channel.shutdownNow();
             try {
@@ -178,6 +187,40 @@ public final class MeshDemo {
       cells.put(caller.participant().id(), row);
     }
     return cells;
+  }
+
+  private static io.sluice.node.grpc.PeerRefusals recording(
+      java.util.concurrent.atomic.AtomicReference<String> refusal) {
+    return new io.sluice.node.grpc.PeerRefusals() {
+      @Override
+      public void handshake(
+          AuthorityTrust.PeerRole peer, String reason, java.security.cert.X509Certificate leaf) {
+        refusal.set(reason);
+      }
+
+      @Override
+      public void call(
+          AuthorityTrust.PeerRole peer,
+          String reason,
+          java.security.cert.X509Certificate leaf,
+          boolean open) {
+        refusal.set(reason);
+      }
+    };
+  }
+
+  /** "refused" for a failed certificate check on either side, "unreachable (...)" otherwise. */
+  static String failure(StatusRuntimeException e, String refusedByUs) {
+    if (refusedByUs != null) {
+      return "refused";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException
+          && String.valueOf(t.getMessage()).contains("certificate_unknown")) {
+        return "refused";
+      }
+    }
+    return "unreachable (" + e.getStatus().getCode() + ")";
   }
 
   /** Fails unless every call worked before and exactly the revoked node's calls fail after. */

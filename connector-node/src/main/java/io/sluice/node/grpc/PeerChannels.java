@@ -8,12 +8,15 @@ import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.NodeCredentials;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * mTLS channels from this node to its peers, one per peer, each accepting only a server that proves
- * to be that peer. Owns the channels: {@link #close()} shuts them down.
+ * to be that peer, at every handshake and again before every call (cached channels too): a server
+ * revoked or expired since gets no call, and {@link #recheck} cuts its open calls. Owns the cached
+ * channels: {@link #close()} shuts them down.
  */
 public final class PeerChannels implements AutoCloseable {
   /** Where a peer listens. */
@@ -23,17 +26,29 @@ public final class PeerChannels implements AutoCloseable {
   private final AuthorityTrust trust;
   private final Map<String, Address> peers;
   private final int maxMessageBytes;
+  private final PeerRefusals refusals;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Set<ServerWatch> watches = ConcurrentHashMap.newKeySet();
 
   public PeerChannels(
       NodeCredentials credentials,
       AuthorityTrust trust,
       Map<String, Address> peers,
       int maxMessageBytes) {
+    this(credentials, trust, peers, maxMessageBytes, PeerRefusals.LOG);
+  }
+
+  public PeerChannels(
+      NodeCredentials credentials,
+      AuthorityTrust trust,
+      Map<String, Address> peers,
+      int maxMessageBytes,
+      PeerRefusals refusals) {
     this.credentials = credentials;
     this.trust = trust;
     this.peers = Map.copyOf(peers);
     this.maxMessageBytes = maxMessageBytes;
+    this.refusals = refusals;
   }
 
   /** The channel to {@code participant}; unknown peers are an error naming the known ones. */
@@ -47,14 +62,33 @@ public final class PeerChannels implements AutoCloseable {
     return channels.computeIfAbsent(participant, p -> open(p, address));
   }
 
-  /** A fresh channel not cached here; the caller owns and closes it. */
+  /**
+   * A fresh channel not cached here, checked like the cached ones (while this object is open); the
+   * caller owns and closes it.
+   */
   public ManagedChannel open(String participant, Address address) {
-    return NettyChannelBuilder.forAddress(address.host(), address.port())
-        .negotiationType(NegotiationType.TLS)
-        .sslContext(
-            TlsContexts.client(credentials, trust, participant, AuthorityTrust.RefusalListener.LOG))
-        .maxInboundMessageSize(maxMessageBytes)
-        .build();
+    ServerWatch watch = new ServerWatch(participant, trust, refusals);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(address.host(), address.port())
+            .negotiationType(NegotiationType.TLS)
+            .sslContext(TlsContexts.client(credentials, watch.trustManager()))
+            .maxInboundMessageSize(maxMessageBytes)
+            .intercept(watch)
+            .build();
+    watch.attach(channel);
+    watches.add(watch);
+    return channel;
+  }
+
+  /**
+   * Judges the server of every open channel again and cuts the calls of those that no longer pass
+   * (the node runs this every second, so a revocation or expiry ends a long stream within seconds).
+   */
+  public void recheck() {
+    watches.removeIf(ServerWatch::isTerminated);
+    for (ServerWatch watch : watches) {
+      watch.recheck();
+    }
   }
 
   public java.util.Set<String> peers() {
@@ -77,5 +111,6 @@ public final class PeerChannels implements AutoCloseable {
       }
     }
     channels.clear();
+    watches.clear();
   }
 }

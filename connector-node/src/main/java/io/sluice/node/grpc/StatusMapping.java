@@ -18,6 +18,7 @@ public final class StatusMapping {
       Metadata.Key.of("sluice-error", Metadata.ASCII_STRING_MARSHALLER);
 
   static final String AUTHENTICATION_FAILED = "authentication failed";
+  static final String NOT_ACCEPTING_PEERS = "not accepting peers now; try again later";
   static final String INTERNAL_ERROR = "internal error";
 
   private StatusMapping() {}
@@ -34,6 +35,17 @@ public final class StatusMapping {
       case INTERNAL -> Status.Code.INTERNAL;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
     };
+  }
+
+  /**
+   * The status that ends a call with a peer that did not pass: {@code UNAUTHENTICATED} with the one
+   * shared message, or {@code UNAVAILABLE} (retryable) when it is this node that cannot judge
+   * anyone now (its CRL expired), so that the peer retries instead of giving up.
+   */
+  static Status refusal(SluiceException e) {
+    return e.code() == ErrorCode.CRL_EXPIRED
+        ? Status.UNAVAILABLE.withDescription(NOT_ACCEPTING_PEERS)
+        : Status.UNAUTHENTICATED.withDescription(AUTHENTICATION_FAILED);
   }
 
   /** The status and trailers to send for an error. */

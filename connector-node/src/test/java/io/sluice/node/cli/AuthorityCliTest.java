@@ -2,8 +2,17 @@ package io.sluice.node.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.identity.Authority;
+import io.sluice.identity.PemFiles;
+import io.sluice.identity.TestAuthority;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,6 +129,56 @@ class AuthorityCliTest {
             pass.toString());
     assertThat(revoked.out()).contains("revoked serial");
     assertThat(Files.readAllBytes(dir.resolve("auth/authority.crl"))).isNotEqualTo(crlBefore);
+  }
+
+  @Test
+  void crlReSignsTheSameRevocationsWithANewNextUpdate() throws Exception {
+    String auth = dir.resolve("auth").toString();
+    ok(
+        "authority",
+        "init",
+        "--dir",
+        auth,
+        "--space",
+        "health",
+        "--passphrase-file",
+        pass.toString());
+    var authority =
+        Authority.load(dir.resolve("auth"), "s3cret passphrase".toCharArray(), Clock.systemUTC());
+    var member = TestAuthority.issue("oem", List.of("r"), Map.of(), authority, Duration.ofDays(30));
+    authority.revoke(member.certificate(), CRLReason.keyCompromise);
+    Instant before = Instant.now();
+
+    Cli refreshed =
+        ok("authority", "crl", "--dir", auth, "--days", "7", "--passphrase-file", pass.toString());
+
+    var crl = PemFiles.readCrl(dir.resolve("auth/authority.crl"));
+    assertThat(Authority.crlNumber(crl)).isEqualTo(3);
+    assertThat(crl.isRevoked(member.certificate())).isTrue();
+    assertThat(crl.getNextUpdate().toInstant())
+        .isBetween(
+            before.plus(Duration.ofDays(7)).minusSeconds(2),
+            Instant.now().plus(Duration.ofDays(7)));
+    assertThat(refreshed.out())
+        .contains("re-signed: number 3, 1 revoked, next update " + crl.getNextUpdate().toInstant());
+
+    Cli tooLong =
+        Cli.run(
+            "authority",
+            "crl",
+            "--dir",
+            auth,
+            "--days",
+            "400",
+            "--passphrase-file",
+            pass.toString());
+    assertThat(tooLong.exitCode()).isEqualTo(2);
+    assertThat(tooLong.err()).contains("--days must be between 1 and 366");
+    Cli wrongPass =
+        Cli.run("authority", "crl", "--dir", auth, "--passphrase-file", wrong.toString());
+    assertThat(wrongPass.exitCode()).isEqualTo(2);
+    assertThat(Authority.crlNumber(PemFiles.readCrl(dir.resolve("auth/authority.crl"))))
+        .isEqualTo(3);
   }
 
   @Test

@@ -47,6 +47,30 @@ class NodeHealthCommandTest {
   }
 
   @Test
+  void notServingPrintsTheReasonTheNodeGivesOnStderr() throws Exception {
+    io.sluice.node.grpc.NodeHealth health = new io.sluice.node.grpc.NodeHealth();
+    health.notServing("revocation cannot be checked: the CRL (number 4) expired");
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(health.service())
+            .build()
+            .start();
+    try {
+      Cli r = Cli.run("node", "health", "--address", "127.0.0.1:" + server.getPort());
+      assertThat(r.exitCode()).isEqualTo(1);
+      assertThat(r.out().strip()).isEqualTo("NOT_SERVING");
+      assertThat(r.err().strip())
+          .isEqualTo("sluice: revocation cannot be checked: the CRL (number 4) expired");
+      health.serving();
+      Cli again = Cli.run("node", "health", "--address", "127.0.0.1:" + server.getPort());
+      assertThat(again.exitCode()).isZero();
+      assertThat(again.err()).isEmpty();
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void nothingListeningExitsOneWithOneLine() {
     int port = DemoSpace.freePort();
     Cli r = Cli.run("node", "health", "--address", "127.0.0.1:" + port);

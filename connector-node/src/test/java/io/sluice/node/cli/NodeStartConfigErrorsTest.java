@@ -59,6 +59,12 @@ class NodeStartConfigErrorsTest {
   }
 
   @Test
+  void negativeCrlGrace() throws Exception {
+    edit("key: node.key", "key: node.key\n  crlGraceSeconds: -5");
+    assertOneClearError(start(), "node.yaml:7: identity.crlGraceSeconds:", "0 or more");
+  }
+
+  @Test
   void missingKeyFile() throws Exception {
     edit("key: node.key", "key: missing.key");
     assertOneClearError(start(), "identity.key: file", "missing.key does not exist");

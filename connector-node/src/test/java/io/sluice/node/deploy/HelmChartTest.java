@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.config.NodeConfigLoader;
+import io.sluice.node.grpc.NodeHealth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -308,6 +309,10 @@ class HelmChartTest {
           .containsExactlyInAnyOrder("grpc", "periodSeconds", "failureThreshold");
       assertThat(at(node, probe, "grpc", "port")).as(probe).isEqualTo(healthPort);
     }
+    // a node waiting for a fresh CRL is not ready, but alive: restarting it would not help
+    assertThat(at(node, "startupProbe", "grpc", "service")).isEqualTo(NodeHealth.LIVENESS);
+    assertThat(at(node, "livenessProbe", "grpc", "service")).isEqualTo(NodeHealth.LIVENESS);
+    assertThat(map(node, "readinessProbe", "grpc")).doesNotContainKey("service");
     assertThat(list(node, "ports"))
         .containsExactly(
             Map.of("name", "grpc", "containerPort", 7443, "protocol", "TCP"),
