@@ -49,7 +49,6 @@ import io.sluice.store.Database;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -117,14 +116,11 @@ public final class SluiceNode implements AutoCloseable {
 
   /** Loads everything the configuration names and starts serving; fails with a config error. */
   public static SluiceNode start(NodeConfig config, Map<String, String> env, Clock clock) {
-    NodeIdentity identity = NodeIdentity.load(config, env, clock);
-    try {
-      Files.createDirectories(config.dataDir());
-    } catch (IOException e) {
-      throw config.error("dataDir", "cannot create " + config.dataDir());
-    }
+    // Before anything else touches the data directory: one node process per directory.
     Deque<AutoCloseable> resources = new ArrayDeque<>();
+    resources.push(DataDirLock.acquire(config));
     try {
+      NodeIdentity identity = NodeIdentity.load(config, env, clock);
       return assemble(config, identity, clock, resources);
     } catch (RuntimeException e) {
       closeAll(resources);
