@@ -27,6 +27,7 @@ import io.sluice.negotiation.OdrlPolicyJudge;
 import io.sluice.node.audit.AuditGrpcService;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.compute.ComputeContext;
+import io.sluice.node.compute.ComputeSessions;
 import io.sluice.node.compute.ConsumerResults;
 import io.sluice.node.compute.PsiReceiverService;
 import io.sluice.node.compute.PsiSenderService;
@@ -58,8 +59,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -76,6 +75,9 @@ public final class SluiceNode implements AutoCloseable {
 
   /** How often undelivered negotiation messages are retried. */
   static final long RETRY_INTERVAL_MILLIS = 2000;
+
+  /** How long a stopping node waits for its stopped computations to record their end. */
+  static final Duration SESSION_DRAIN = Duration.ofSeconds(10);
 
   private final NodeConfig config;
   private final NodeIdentity identity;
@@ -195,20 +197,17 @@ public final class SluiceNode implements AutoCloseable {
     ExecutorService workers =
         Executors.newFixedThreadPool(cores, daemonThreads("sluice-psi-worker"));
     resources.push(workers::shutdownNow);
-    // At most maxSessions computations at once: a session beyond that is refused at once with
-    // RESOURCE_EXHAUSTED instead of queueing or taking another thread.
-    ExecutorService sessions =
-        new ThreadPoolExecutor(
-            0,
-            limits.maxSessions(),
-            60,
-            TimeUnit.SECONDS,
-            new SynchronousQueue<>(),
-            daemonThreads("sluice-psi-session"));
-    resources.push(sessions::shutdownNow);
     ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("sluice-session-watchdog"));
     resources.push(timers::shutdownNow);
+    // At most maxSessions computations at once: a session beyond that is refused at once with
+    // RESOURCE_EXHAUSTED instead of queueing or taking another thread. Closed after the server
+    // (so no new call starts one) and before the pools they use and the audit log: closing stops
+    // every session and waits for each to record its end.
+    ComputeSessions sessions =
+        new ComputeSessions(
+            limits.maxSessions(), daemonThreads("sluice-psi-session"), SESSION_DRAIN);
+    resources.push(sessions);
     ComputeContext compute =
         new ComputeContext(
             identity.credentials().identity(),
@@ -304,7 +303,7 @@ public final class SluiceNode implements AutoCloseable {
       }
       throw config.error("listen", "cannot listen on " + config.listen() + ": " + e.getMessage());
     }
-    resources.push(() -> stopServer(server, config.limits().shutdownGraceMillis()));
+    resources.push(() -> stopServing(server, config.limits().shutdownGraceMillis(), sessions));
 
     // Resume negotiations a crash interrupted, then keep retrying undelivered messages.
     ScheduledExecutorService retries =
@@ -465,6 +464,25 @@ public final class SluiceNode implements AutoCloseable {
     }
     closeAll(resources);
     log.info("node {} stopped", config.participant());
+  }
+
+  /**
+   * Stops taking calls and lets those in flight finish within the grace period; then stops the
+   * computations still running — each tells its peer and records its end — before it cancels the
+   * calls that are left.
+   */
+  private static void stopServing(Server server, long graceMillis, ComputeSessions sessions)
+      throws InterruptedException {
+    server.shutdown();
+    if (server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+      return;
+    }
+    sessions.stopAll();
+    if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      log.warn("calls still running after the grace period; cancelling them");
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   private static void stopServer(Server server, long graceMillis) throws InterruptedException {

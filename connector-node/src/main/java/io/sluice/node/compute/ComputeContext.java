@@ -36,7 +36,8 @@ import org.apache.arrow.memory.BufferAllocator;
  * and the limits.
  *
  * @param workers runs the parallel curve work of sessions (one thread per core)
- * @param sessions runs sessions, one thread each; bounded, it rejects a session beyond its size
+ * @param sessions runs sessions, one thread each; bounded, it rejects a session beyond its size,
+ *     and stops them all at shutdown
  * @param duties the duties this node found violated
  * @param timers runs the sessions' watchdogs (deadlines)
  */
@@ -49,7 +50,7 @@ public record ComputeContext(
     Clock clock,
     BufferAllocator allocator,
     ExecutorService workers,
-    ExecutorService sessions,
+    ComputeSessions sessions,
     PeerChannels peers,
     SenderTables tables,
     DutyLedger duties,

@@ -138,6 +138,10 @@ public final class GrpcPsiChannel implements PsiChannel {
         requests.disableAutoRequestWithInitial(WINDOW);
         requests.setOnReadyHandler(GrpcPsiChannel.this::signalReady);
         outbound = requests;
+        if (closed.get()) {
+          // stopped before the call started: end it at once rather than leave it open
+          requests.cancel("the computation was stopped", null);
+        }
       }
 
       @Override

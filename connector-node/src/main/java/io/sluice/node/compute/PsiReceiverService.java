@@ -58,7 +58,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -139,11 +138,13 @@ public final class PsiReceiverService
     ServerCallStreamObserver<RunPsiUpdate> out = (ServerCallStreamObserver<RunPsiUpdate>) updates;
     Session session = new Session(plan, permit, sessionId, traceId, audit, out, t0);
     try {
-      context.sessions().execute(session::run);
+      context.sessions().start(session.stop, session::run);
     } catch (RejectedExecutionException e) {
       SluiceException busy =
-          new SluiceException(
-              ErrorCode.RESOURCE_EXHAUSTED, "this node runs as many computations as it allows");
+          context.sessions().stopping()
+              ? new SluiceException(ErrorCode.NODE_STOPPING, "this node is shutting down")
+              : new SluiceException(
+                  ErrorCode.RESOURCE_EXHAUSTED, "this node runs as many computations as it allows");
       audit.ended(busy, false);
       throw busy;
     }
@@ -242,7 +243,7 @@ public final class PsiReceiverService
     private final ServerCallStreamObserver<RunPsiUpdate> out;
     private final long t0;
     private final GrpcPsiChannel channel;
-    private final AtomicReference<Runnable> running = new AtomicReference<>();
+    private final SessionStop stop;
 
     Session(
         Plan plan,
@@ -260,25 +261,28 @@ public final class PsiReceiverService
       this.out = out;
       this.t0 = t0;
       this.channel = GrpcPsiChannel.client(context.maxFrameBytes(), plan.agreement().providerId());
+      this.stop = new SessionStop(channel::fail);
+      audit.onFailure(stop::stop);
       // gRPC delivers a call's cancellation on the call's thread: the session runs elsewhere.
       out.setOnCancelHandler(
-          () -> {
-            Runnable cancel = running.get();
-            if (cancel != null) {
-              cancel.run();
-            } else {
-              channel.close();
-            }
-          });
+          () ->
+              stop.stop(
+                  new SluiceException(
+                      ErrorCode.CANCELLED, "the caller cancelled the computation")));
     }
 
     void run() {
       boolean started = false;
       try {
+        stop.reason()
+            .ifPresent(
+                why -> {
+                  throw why;
+                });
         connect();
         PsiAccept accept = start();
         channel.listener(audit);
-        audit.append(
+        audit.durable(
             audit
                 .event(EventType.COMPUTATION_STARTED)
                 .detail("mode", plan.mode().policyName())
@@ -291,18 +295,30 @@ public final class PsiReceiverService
                 .allocator()
                 .newChildAllocator("psi-" + sessionId, 0, context.sessionMemoryLimit())) {
           PsiReceiverResult result = protocol(accept, allocator, progress);
+          stop.partyDone();
+          audit.settle(); // every frame is on record before anything is released
           Released released = release(result, accept, allocator);
+          audit.append(
+              audit
+                  .event(EventType.COMPUTATION_FINISHED)
+                  .detail("bytesSent", channel.bytesSent())
+                  .detail("bytesReceived", channel.bytesReceived())
+                  .build());
+          audit.settle();
           channel.close();
           progress.send(RunPsiUpdate.newBuilder().setSummary(summary(result, released)).build());
           out.onCompleted();
         }
       } catch (SluiceException e) {
-        audit.ended(e, started);
+        SluiceException end = stop.cause(e);
+        audit.ended(end, started);
         channel.close();
-        out.onError(StatusMapping.toStatus(e));
+        out.onError(StatusMapping.toStatus(end));
       } catch (RuntimeException e) {
+        SluiceException internal = new SluiceException(ErrorCode.INTERNAL, "internal error", e);
+        audit.ended(stop.cause(internal), started);
         channel.close();
-        out.onError(StatusMapping.toStatus(e));
+        out.onError(StatusMapping.toStatus(internal));
       }
     }
 
@@ -364,7 +380,7 @@ public final class PsiReceiverService
                 context.workers(),
                 new SecureRandom(),
                 progress);
-        running.set(receiver::cancel);
+        stop.party(receiver::cancel);
         return receiver.run(plan.distinct());
       }
       EcdhPsiReceiver receiver =
@@ -375,7 +391,7 @@ public final class PsiReceiverService
               context.workers(),
               new SecureRandom(),
               progress);
-      running.set(receiver::cancel);
+      stop.party(receiver::cancel);
       return receiver.run(plan.distinct());
     }
 
@@ -391,7 +407,6 @@ public final class PsiReceiverService
      */
     private Released release(
         PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
-      running.set(null);
       Released released = keep(result, accept, allocator);
       if (accept.getNoticeRequired()) {
         notifyUse(result, released.deleteBy());
@@ -401,7 +416,7 @@ public final class PsiReceiverService
 
     private Released keep(PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
       if (result.outcome() != PsiOutcome.RELEASED) {
-        audit.append(
+        audit.durable(
             audit
                 .event(EventType.RESULT_WITHHELD)
                 .detail("reason", "below minimum group size")
@@ -412,7 +427,8 @@ public final class PsiReceiverService
             "the intersection is smaller than the agreement's minimum group size; nothing was"
                 + " released");
       }
-      audit.append(
+      // Durable before the result exists anywhere: no result without its record.
+      audit.durable(
           audit
               .event(EventType.RESULT_RELEASED)
               .detail("matchedRows", result.matchedRows().length)
