@@ -45,6 +45,7 @@ import io.sluice.node.grpc.TlsContexts;
 import io.sluice.node.grpc.TraceIds;
 import io.sluice.node.results.ResultGrpcService;
 import io.sluice.results.JdbcResultStore;
+import io.sluice.results.ReleaseJournal;
 import io.sluice.results.ResultRetention;
 import io.sluice.store.Database;
 import java.io.IOException;
@@ -184,13 +185,13 @@ public final class SluiceNode implements AutoCloseable {
             new NegotiationAudit(audit, self, clock),
             clock);
 
+    JdbcResultStore resultStore = new JdbcResultStore(database);
     ResultRetention results =
         new ResultRetention(
-            new JdbcResultStore(database),
-            audit,
-            self,
-            clock,
-            Duration.ofSeconds(config.results().graceSeconds()));
+            resultStore, audit, self, clock, Duration.ofSeconds(config.results().graceSeconds()));
+    // A release a crash interrupted is settled, recorded and reported before the node serves.
+    ReleaseJournal releases = new ReleaseJournal(database, resultStore, audit, self, clock);
+    releases.recover();
     sweepResults(results, events, config.results(), resources);
 
     int cores = Runtime.getRuntime().availableProcessors();
@@ -284,7 +285,7 @@ public final class SluiceNode implements AutoCloseable {
                     traces))
             .addService(
                 secured(
-                    new PsiReceiverService(compute, new ConsumerResults(results)),
+                    new PsiReceiverService(compute, new ConsumerResults(results, releases)),
                     errors,
                     authentication,
                     traces))

@@ -16,6 +16,7 @@ import io.sluice.data.DatasetSource;
 import io.sluice.data.KeyExtractor;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.fault.FaultPoints;
 import io.sluice.negotiation.Agreements;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.Role;
@@ -44,6 +45,7 @@ import io.sluice.psi.PsiConfig;
 import io.sluice.psi.PsiMode;
 import io.sluice.psi.PsiOutcome;
 import io.sluice.psi.PsiReceiverResult;
+import io.sluice.results.ReleaseJournal;
 import io.sluice.results.ResultRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -427,28 +429,49 @@ public final class PsiReceiverService
             "the intersection is smaller than the agreement's minimum group size; nothing was"
                 + " released");
       }
-      // Durable before the result exists anywhere: no result without its record.
-      audit.durable(
-          audit
-              .event(EventType.RESULT_RELEASED)
-              .detail("matchedRows", result.matchedRows().length)
-              .build());
+      var released =
+          audit.event(EventType.RESULT_RELEASED).detail("matchedRows", result.matchedRows().length);
       if (plan.output().isEmpty()) {
+        audit.durable(released.build());
         return new Released(0, Optional.empty(), "");
       }
+      Path output = plan.output().get();
+      results.releasing(
+          new ReleaseJournal.Release(
+              sessionId,
+              plan.agreement().agreementId(),
+              traceId,
+              output,
+              context.clock().instant()));
+      try {
+        // Durable before the result exists anywhere: no result without its record.
+        audit.durable(released.detail("file", output.getFileName().toString()).build());
+        FaultPoints.reach("consumer.result.released");
+        return write(result, accept, allocator, output);
+      } finally {
+        results.released(sessionId);
+      }
+    }
+
+    /**
+     * Writes the output (to a temporary name, renamed into place once complete) and registers it
+     * for deletion ({@code RESULT_KEPT}); a failure deletes it.
+     */
+    private Released write(
+        PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator, Path output) {
       PayloadCodec labels =
           plan.mode() == PsiMode.LABEL
               ? PayloadCodec.fromSchemaJson(accept.getPayloadSchemaJson())
               : null;
       long rows =
-          ResultAssembler.write(
-              result, plan.input(), labels, plan.output().get(), allocator, plan.batchSize());
+          ResultAssembler.write(result, plan.input(), labels, output, allocator, plan.batchSize());
+      FaultPoints.reach("consumer.result.written");
       ResultRecord kept =
           results.register(
               plan.agreement().agreementId(),
               sessionId,
               traceId,
-              plan.output().get(),
+              output,
               rows,
               permit.duty("delete"));
       return new Released(rows, kept.deleteBy(), "");
