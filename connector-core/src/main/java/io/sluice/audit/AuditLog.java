@@ -88,7 +88,7 @@ public final class AuditLog implements AutoCloseable {
 
   // Written by the writer thread only.
   private final MerkleAccumulator accumulator;
-  private Instant lastSignedAt;
+  private volatile Instant lastSignedAt;
 
   private volatile long size;
   private volatile Optional<SignedTreeHead> lastHead;
@@ -244,6 +244,17 @@ public final class AuditLog implements AutoCloseable {
   /** The latest head this log signed or verified at open. */
   public Optional<SignedTreeHead> latestHead() {
     return lastHead;
+  }
+
+  /**
+   * When the schedule signs the next head at the latest, for entries appended now: the signing
+   * interval after the last head (or now, if that has passed), plus the scheduler's tick. Heads
+   * every {@link AuditLogConfig#signEveryEntries()} entries may come sooner.
+   */
+  public Instant nextHeadDue() {
+    Instant due = lastSignedAt.plus(config.signInterval());
+    Instant now = clock.instant();
+    return (due.isBefore(now) ? now : due).plus(tickPeriod(config.signInterval()));
   }
 
   /** Queries and proofs over the stored log. */

@@ -49,7 +49,8 @@ public final class HeadWitness {
     /**
      * The peer's consistency proof from its tree of {@code size1} to that of {@code size2}.
      *
-     * @throws SluiceException when the peer gives none
+     * @throws SluiceException when the peer gives none; with CONFLICT when the proof at hand is for
+     *     another pair of sizes (the head stays unchecked, which is not a problem)
      */
     List<byte[]> consistency(long size1, long size2);
   }
@@ -68,6 +69,11 @@ public final class HeadWitness {
     this.trust = Objects.requireNonNull(trust, "trust");
     this.self = Objects.requireNonNull(self, "self");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The participant that holds the others to their heads: this node. */
+  public String holder() {
+    return self;
   }
 
   /** The size of the head {@code peer} is held to (0: none). */
@@ -132,7 +138,9 @@ public final class HeadWitness {
       proof = proofs.consistency(smaller.size(), larger.size());
     } catch (SluiceException e) {
       return check(
-          HeadCheck.Verdict.UNPROVEN,
+          e.code() == ErrorCode.CONFLICT
+              ? HeadCheck.Verdict.NOT_CHECKED
+              : HeadCheck.Verdict.UNPROVEN,
           peer,
           old,
           now,

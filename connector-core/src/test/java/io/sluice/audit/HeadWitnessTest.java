@@ -239,6 +239,25 @@ class HeadWitnessTest {
   }
 
   @Test
+  void aProofForAnotherPairOfSizesLeavesTheHeadUncheckedNotAccused() {
+    PeerLog peer = new PeerLog(fund, new Random(7), 30);
+    observe(peer, 10, "");
+    HeadCheck check =
+        witness.observe(
+            "fund",
+            peer.head(30),
+            peer.certificate(),
+            (a, b) -> {
+              throw new SluiceException(ErrorCode.CONFLICT, "the proof is for another head");
+            },
+            "");
+    assertThat(check.verdict()).isEqualTo(HeadCheck.Verdict.NOT_CHECKED);
+    assertThat(check.problem()).isFalse();
+    assertThat(witness.heldSize("fund")).isEqualTo(10);
+    assertThat(events(EventType.PEER_LOG_INCONSISTENT)).isEmpty();
+  }
+
+  @Test
   void aHeadThatIsNotThePeersIsInvalidAndNeverHeld() throws Exception {
     PeerLog peer = new PeerLog(fund, new Random(6), 8);
     PeerLog impostor = new PeerLog(mallory, new Random(6), 8);

@@ -11,7 +11,10 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.AuditLogConfig;
+import io.sluice.audit.HeadIssuer;
+import io.sluice.audit.HeadWitness;
 import io.sluice.audit.NegotiationAudit;
+import io.sluice.audit.PeerHeadStore;
 import io.sluice.audit.TreeHeadSigner;
 import io.sluice.catalog.Catalog;
 import io.sluice.compute.ComputeGuard;
@@ -25,10 +28,12 @@ import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.OdrlPolicyJudge;
 import io.sluice.node.audit.AuditGrpcService;
+import io.sluice.node.audit.PeerHeadChecks;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.compute.ComputeContext;
 import io.sluice.node.compute.ComputeSessions;
 import io.sluice.node.compute.ConsumerResults;
+import io.sluice.node.compute.HeadExchange;
 import io.sluice.node.compute.PsiReceiverService;
 import io.sluice.node.compute.PsiSenderService;
 import io.sluice.node.config.NodeConfig;
@@ -209,6 +214,10 @@ public final class SluiceNode implements AutoCloseable {
         new ComputeSessions(
             limits.maxSessions(), daemonThreads("sluice-psi-session"), SESSION_DRAIN);
     resources.push(sessions);
+    // Holding peers to their audit-log heads, and handing ours out only as the schedule signs them.
+    PeerHeadStore peerHeads = new PeerHeadStore(database);
+    HeadIssuer issuer = new HeadIssuer(peerHeads, audit, clock);
+    HeadWitness witness = new HeadWitness(peerHeads, audit, identity.trust(), self, clock);
     ComputeContext compute =
         new ComputeContext(
             identity.credentials().identity(),
@@ -224,6 +233,7 @@ public final class SluiceNode implements AutoCloseable {
             new SenderTables(4),
             new DutyLedger(database),
             timers,
+            new HeadExchange(issuer, witness, identity.credentials().certificate()),
             new ComputeContext.Limits(
                 Duration.ofHours(24),
                 limits.maxMessageBytes() - 64 * 1024,
@@ -279,7 +289,12 @@ public final class SluiceNode implements AutoCloseable {
             .addService(secured(new PsiSenderService(compute), errors, authentication, traces))
             .addService(
                 secured(
-                    new AuditGrpcService(self, audit, identity.credentials().certificate()),
+                    new AuditGrpcService(
+                        self,
+                        audit,
+                        identity.credentials().certificate(),
+                        issuer,
+                        new PeerHeadChecks(witness, peers, limits.rpcDeadlineMillis())),
                     errors,
                     authentication,
                     traces))

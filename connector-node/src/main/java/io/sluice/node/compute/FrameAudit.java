@@ -96,6 +96,14 @@ final class FrameAudit implements GrpcPsiChannel.FrameListener {
         .build();
   }
 
+  String peer() {
+    return peer;
+  }
+
+  String traceId() {
+    return traceId;
+  }
+
   /** An event of this session, for the computation's other entries. */
   AuditEvent.Builder event(EventType type) {
     return AuditEvent.builder(type)

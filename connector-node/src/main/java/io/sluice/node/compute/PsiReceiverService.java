@@ -300,11 +300,14 @@ public final class PsiReceiverService
           stop.partyDone();
           audit.settle(); // every frame is on record before anything is released
           Released released = release(result, accept, allocator);
+          String peerHead =
+              context.exchangeHeads(true, channel, plan.agreement().providerId(), traceId);
           audit.append(
               audit
                   .event(EventType.COMPUTATION_FINISHED)
                   .detail("bytesSent", channel.bytesSent())
                   .detail("bytesReceived", channel.bytesReceived())
+                  .detail("peerHead", peerHead)
                   .build());
           audit.settle();
           channel.close();

@@ -237,11 +237,13 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
         if (admitted.pendingNotice() != null) {
           awaitNotice(result.outcome());
         }
+        String peerHead = context.exchangeHeads(false, channel, audit.peer(), audit.traceId());
         audit.append(
             audit
                 .event(EventType.COMPUTATION_FINISHED)
                 .detail("bytesSent", channel.bytesSent())
                 .detail("bytesReceived", channel.bytesReceived())
+                .detail("peerHead", peerHead)
                 .build());
         audit.settle();
       } finally {
