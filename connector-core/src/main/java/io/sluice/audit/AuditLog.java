@@ -88,7 +88,7 @@ public final class AuditLog implements AutoCloseable {
 
   // Written by the writer thread only.
   private final MerkleAccumulator accumulator;
-  private Instant lastSignedAt;
+  private volatile Instant lastSignedAt;
 
   private volatile long size;
   private volatile Optional<SignedTreeHead> lastHead;
@@ -246,6 +246,17 @@ public final class AuditLog implements AutoCloseable {
     return lastHead;
   }
 
+  /**
+   * When the schedule signs the next head at the latest, for entries appended now: the signing
+   * interval after the last head (or now, if that has passed), plus the scheduler's tick. Heads
+   * every {@link AuditLogConfig#signEveryEntries()} entries may come sooner.
+   */
+  public Instant nextHeadDue() {
+    Instant due = lastSignedAt.plus(config.signInterval());
+    Instant now = clock.instant();
+    return (due.isBefore(now) ? now : due).plus(tickPeriod(config.signInterval()));
+  }
+
   /** Queries and proofs over the stored log. */
   public AuditStore store() {
     return store;
@@ -313,47 +324,69 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** Stores the appends in one transaction, then signs a head if enough entries are unsigned. */
+  /**
+   * Stores the appends in one transaction, then signs a head if enough entries are unsigned. If the
+   * transaction fails, each append is tried again on its own, so that an entry the store refuses
+   * fails alone instead of taking the rest of its batch (e.g. another session's end) with it.
+   */
   private void write(List<Append> appends) {
     if (appends.isEmpty()) {
       return;
     }
     try {
-      if (failure != null) {
-        throw failure;
-      }
-      long first = accumulator.size();
-      List<Pending> batch = new ArrayList<>(appends.size());
-      for (Append append : appends) {
-        long sequence = first + batch.size();
-        batch.add(
-            new Pending(
-                sequence, append.event(), hasher.hashLeaf(append.event().encode(sequence))));
-      }
-      database.runInTransaction(
-          connection -> {
-            AuditStore.insertEntries(database.dialect(), connection, batch);
-            return null;
-          });
-      for (Pending pending : batch) {
-        accumulator.appendLeafHash(pending.leafHash());
-      }
-      size = accumulator.size();
-      for (int i = 0; i < appends.size(); i++) {
-        appends.get(i).done().complete(batch.get(i).sequence());
-      }
+      store(appends);
     } catch (RuntimeException e) {
-      if (!(e instanceof SluiceException)) {
-        LOG.error("audit log: cannot store a batch", e);
-      }
-      for (Append append : appends) {
-        append.done().completeExceptionally(e);
+      if (appends.size() == 1 || failure != null) {
+        fail(appends, e);
+      } else {
+        for (Append append : appends) {
+          try {
+            store(List.of(append));
+          } catch (RuntimeException alone) {
+            fail(List.of(append), alone);
+          }
+        }
       }
     } finally {
       appends.clear();
     }
     if (failure == null && size - signedSize() >= config.signEveryEntries()) {
       complete(new CompletableFuture<>(), this::signIfUnsigned);
+    }
+  }
+
+  /** One transaction: numbers, stores and completes the appends, or throws having stored none. */
+  private void store(List<Append> appends) {
+    if (failure != null) {
+      throw failure;
+    }
+    long first = accumulator.size();
+    List<Pending> batch = new ArrayList<>(appends.size());
+    for (Append append : appends) {
+      long sequence = first + batch.size();
+      batch.add(
+          new Pending(sequence, append.event(), hasher.hashLeaf(append.event().encode(sequence))));
+    }
+    database.runInTransaction(
+        connection -> {
+          AuditStore.insertEntries(database.dialect(), connection, batch);
+          return null;
+        });
+    for (Pending pending : batch) {
+      accumulator.appendLeafHash(pending.leafHash());
+    }
+    size = accumulator.size();
+    for (int i = 0; i < appends.size(); i++) {
+      appends.get(i).done().complete(batch.get(i).sequence());
+    }
+  }
+
+  private static void fail(List<Append> appends, RuntimeException e) {
+    if (!(e instanceof SluiceException)) {
+      LOG.error("audit log: cannot store a batch", e);
+    }
+    for (Append append : appends) {
+      append.done().completeExceptionally(e);
     }
   }
 

@@ -84,5 +84,27 @@ public enum EventType {
    */
   CRL_EXPIRED,
   /** A current CRL is in place again after {@link #CRL_EXPIRED} (details: number, nextUpdate). */
-  CRL_CURRENT
+  CRL_CURRENT,
+  /**
+   * This node now holds a peer (the counterparty) to a signed tree head of the peer's audit log:
+   * the first it received, or one proven consistent with the head it held before. Digest: the
+   * head's root hash. Details: {@code treeSize}, {@code headTime} (ms), {@code signer} (certificate
+   * fingerprint), {@code signature} (hex), {@code previousSize} (0 for the first).
+   */
+  PEER_HEAD_RECEIVED,
+  /**
+   * A peer (the counterparty) signed a tree head that is not consistent with the one this node
+   * holds it to: its log was rewritten. Digest: the new head's root hash. Details: {@code
+   * heldSize}, {@code newSize}, {@code headTime}, {@code signer}, {@code signature} (of the new
+   * head), {@code reason}.
+   */
+  PEER_LOG_INCONSISTENT,
+  /**
+   * At start, the node found a result release that a crash interrupted (same trace, session and
+   * agreement as the computation). Details: {@code file} (name only), {@code released} (whether its
+   * {@code RESULT_RELEASED} entry was stored), {@code found} ({@code nothing}, {@code partial} — a
+   * temporary file, deleted — or {@code unregistered} — the complete file, deleted because it was
+   * never registered for deletion).
+   */
+  RESULT_RELEASE_INTERRUPTED
 }

@@ -64,8 +64,15 @@ public enum ErrorCode {
    * connection as often as a misbehaving one, so it is retryable like UNAVAILABLE.
    */
   STREAM_TRUNCATED(905, ErrorCategory.UNAVAILABLE),
+  /** The node is shutting down: it stopped the session and recorded how it ended. */
+  NODE_STOPPING(906, ErrorCategory.UNAVAILABLE),
   /** The stored audit log does not verify: an entry or signed tree head was changed or removed. */
   AUDIT_LOG_TAMPERED(910, ErrorCategory.INTERNAL),
+  /**
+   * An event could not be stored in the audit log (the store failed, the log is broken or closed):
+   * whatever needed the record stops rather than go on unrecorded.
+   */
+  AUDIT_APPEND_FAILED(911, ErrorCategory.UNAVAILABLE),
   INTERNAL(999, ErrorCategory.INTERNAL);
 
   private final int number;

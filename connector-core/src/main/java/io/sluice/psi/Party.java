@@ -54,9 +54,18 @@ abstract class Party {
    * our {@code run} fails with {@code CANCELLED} and releases everything.
    */
   public void cancel() {
+    cancel(new SluiceException(ErrorCode.CANCELLED, "cancelled by the caller"));
+  }
+
+  /**
+   * As {@link #cancel()}, but the peer's CANCEL carries {@code why} (its code and message), e.g.
+   * that our node is shutting down; our {@code run} still fails with {@code CANCELLED}.
+   */
+  public void cancel(SluiceException why) {
+    Objects.requireNonNull(why, "why");
     cancelled = true;
     executor.stop();
-    io.abort(new SluiceException(ErrorCode.CANCELLED, "cancelled by the caller"));
+    io.abort(why);
   }
 
   <T> T drive(String role, Function<BufferAllocator, T> body) {

@@ -394,7 +394,8 @@ public final class ResultRetention {
     return r.deleteBy().map(Instant::toString).orElse("the operator purges it (no delete duty)");
   }
 
-  private static void await(CompletableFuture<Long> stored) {
+  /** Waits until an audit entry is stored, with a typed error if it is not. */
+  static void await(CompletableFuture<Long> stored) {
     try {
       stored.get(AUDIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

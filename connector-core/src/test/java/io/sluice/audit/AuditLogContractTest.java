@@ -431,4 +431,38 @@ abstract class AuditLogContractTest {
     }
     assertThat(verify(database).ok()).isTrue();
   }
+
+  @Test
+  void anEntryTheStoreRefusesFailsAloneAndTheRestOfItsBatchIsStored() {
+    Database database = open();
+    String refuse =
+        database.dialect() == io.sluice.store.Dialect.SQLITE
+            ? "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries"
+                + " WHEN NEW.event_type = 'HANDSHAKE_REFUSED' BEGIN SELECT RAISE(ABORT, 'full'); END"
+            : "ALTER TABLE audit_entries ADD CONSTRAINT refuse"
+                + " CHECK (event_type <> 'HANDSHAKE_REFUSED')";
+    try (AuditLog log = openLog(database, config())) {
+      database.runInTransaction(c -> c.createStatement().executeUpdate(refuse));
+      List<CompletableFuture<Long>> fine = new ArrayList<>();
+      List<CompletableFuture<Long>> refused = new ArrayList<>();
+      for (int i = 0; i < 2_000; i++) {
+        fine.add(log.append(nextEvent())); // queued together: batches mix both kinds
+        if (i % 500 == 0) {
+          refused.add(
+              log.append(
+                  AuditEvent.builder(EventType.HANDSHAKE_REFUSED)
+                      .time(Instant.parse("2026-03-01T10:00:00Z"))
+                      .actor("fund")
+                      .build()));
+        }
+      }
+      for (CompletableFuture<Long> f : refused) {
+        assertThatThrownBy(f::join).isInstanceOf(CompletionException.class);
+      }
+      List<Long> sequences = fine.stream().map(CompletableFuture::join).toList();
+      assertThat(sequences)
+          .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 2_000).boxed().toList());
+    }
+    assertThat(verify(database).ok()).isTrue();
+  }
 }

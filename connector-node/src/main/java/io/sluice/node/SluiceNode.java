@@ -9,7 +9,10 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.AuditLogConfig;
+import io.sluice.audit.HeadIssuer;
+import io.sluice.audit.HeadWitness;
 import io.sluice.audit.NegotiationAudit;
+import io.sluice.audit.PeerHeadStore;
 import io.sluice.audit.TreeHeadSigner;
 import io.sluice.catalog.Catalog;
 import io.sluice.compute.ComputeGuard;
@@ -24,9 +27,12 @@ import io.sluice.negotiation.NegotiationManager;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.OdrlPolicyJudge;
 import io.sluice.node.audit.AuditGrpcService;
+import io.sluice.node.audit.PeerHeadChecks;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.compute.ComputeContext;
+import io.sluice.node.compute.ComputeSessions;
 import io.sluice.node.compute.ConsumerResults;
+import io.sluice.node.compute.HeadExchange;
 import io.sluice.node.compute.PsiReceiverService;
 import io.sluice.node.compute.PsiSenderService;
 import io.sluice.node.config.NodeConfig;
@@ -44,12 +50,12 @@ import io.sluice.node.grpc.TlsContexts;
 import io.sluice.node.grpc.TraceIds;
 import io.sluice.node.results.ResultGrpcService;
 import io.sluice.results.JdbcResultStore;
+import io.sluice.results.ReleaseJournal;
 import io.sluice.results.ResultRetention;
 import io.sluice.store.Database;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,8 +67,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -82,6 +86,9 @@ public final class SluiceNode implements AutoCloseable {
    * {@code negotiation.*} in node.yaml) and for provider negotiations that waited too long.
    */
   static final long RETRY_TICK_MILLIS = 250;
+
+  /** How long a stopping node waits for its stopped computations to record their end. */
+  static final Duration SESSION_DRAIN = Duration.ofSeconds(10);
 
   private final NodeConfig config;
   private final NodeIdentity identity;
@@ -122,14 +129,11 @@ public final class SluiceNode implements AutoCloseable {
 
   /** Loads everything the configuration names and starts serving; fails with a config error. */
   public static SluiceNode start(NodeConfig config, Map<String, String> env, Clock clock) {
-    NodeIdentity identity = NodeIdentity.load(config, env, clock);
-    try {
-      Files.createDirectories(config.dataDir());
-    } catch (IOException e) {
-      throw config.error("dataDir", "cannot create " + config.dataDir());
-    }
+    // Before anything else touches the data directory: one node process per directory.
     Deque<AutoCloseable> resources = new ArrayDeque<>();
+    resources.push(DataDirLock.acquire(config));
     try {
+      NodeIdentity identity = NodeIdentity.load(config, env, clock);
       return assemble(config, identity, clock, resources);
     } catch (RuntimeException e) {
       closeAll(resources);
@@ -200,33 +204,34 @@ public final class SluiceNode implements AutoCloseable {
             config.negotiation().retryPolicy(),
             new java.util.Random());
 
+    JdbcResultStore resultStore = new JdbcResultStore(database);
     ResultRetention results =
         new ResultRetention(
-            new JdbcResultStore(database),
-            audit,
-            self,
-            clock,
-            Duration.ofSeconds(config.results().graceSeconds()));
+            resultStore, audit, self, clock, Duration.ofSeconds(config.results().graceSeconds()));
+    // A release a crash interrupted is settled, recorded and reported before the node serves.
+    ReleaseJournal releases = new ReleaseJournal(database, resultStore, audit, self, clock);
+    releases.recover();
     sweepResults(results, events, config.results(), resources);
 
     int cores = Runtime.getRuntime().availableProcessors();
     ExecutorService workers =
         Executors.newFixedThreadPool(cores, daemonThreads("sluice-psi-worker"));
     resources.push(workers::shutdownNow);
-    // At most maxSessions computations at once: a session beyond that is refused at once with
-    // RESOURCE_EXHAUSTED instead of queueing or taking another thread.
-    ExecutorService sessions =
-        new ThreadPoolExecutor(
-            0,
-            limits.maxSessions(),
-            60,
-            TimeUnit.SECONDS,
-            new SynchronousQueue<>(),
-            daemonThreads("sluice-psi-session"));
-    resources.push(sessions::shutdownNow);
     ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("sluice-session-watchdog"));
     resources.push(timers::shutdownNow);
+    // At most maxSessions computations at once: a session beyond that is refused at once with
+    // RESOURCE_EXHAUSTED instead of queueing or taking another thread. Closed after the server
+    // (so no new call starts one) and before the pools they use and the audit log: closing stops
+    // every session and waits for each to record its end.
+    ComputeSessions sessions =
+        new ComputeSessions(
+            limits.maxSessions(), daemonThreads("sluice-psi-session"), SESSION_DRAIN);
+    resources.push(sessions);
+    // Holding peers to their audit-log heads, and handing ours out only as the schedule signs them.
+    PeerHeadStore peerHeads = new PeerHeadStore(database);
+    HeadIssuer issuer = new HeadIssuer(peerHeads, audit, clock);
+    HeadWitness witness = new HeadWitness(peerHeads, audit, identity.trust(), self, clock);
     ComputeContext compute =
         new ComputeContext(
             identity.credentials().identity(),
@@ -242,6 +247,7 @@ public final class SluiceNode implements AutoCloseable {
             new SenderTables(4),
             new DutyLedger(database),
             timers,
+            new HeadExchange(issuer, witness, identity.credentials().certificate()),
             new ComputeContext.Limits(
                 Duration.ofHours(24),
                 limits.maxMessageBytes() - 64 * 1024,
@@ -296,13 +302,18 @@ public final class SluiceNode implements AutoCloseable {
             .addService(secured(new PsiSenderService(compute), errors, authentication, traces))
             .addService(
                 secured(
-                    new AuditGrpcService(self, audit, identity.credentials().certificate()),
+                    new AuditGrpcService(
+                        self,
+                        audit,
+                        identity.credentials().certificate(),
+                        issuer,
+                        new PeerHeadChecks(witness, peers, limits.rpcDeadlineMillis())),
                     errors,
                     authentication,
                     traces))
             .addService(
                 secured(
-                    new PsiReceiverService(compute, new ConsumerResults(results)),
+                    new PsiReceiverService(compute, new ConsumerResults(results, releases)),
                     errors,
                     authentication,
                     traces))
@@ -321,7 +332,7 @@ public final class SluiceNode implements AutoCloseable {
       }
       throw config.error("listen", "cannot listen on " + config.listen() + ": " + e.getMessage());
     }
-    resources.push(() -> stopServer(server, config.limits().shutdownGraceMillis()));
+    resources.push(() -> stopServing(server, config.limits().shutdownGraceMillis(), sessions));
 
     // Resume negotiations a crash interrupted, then keep retrying undelivered messages.
     ScheduledExecutorService retries =
@@ -530,6 +541,25 @@ public final class SluiceNode implements AutoCloseable {
     }
     closeAll(resources);
     log.info("node {} stopped", config.participant());
+  }
+
+  /**
+   * Stops taking calls and lets those in flight finish within the grace period; then stops the
+   * computations still running — each tells its peer and records its end — before it cancels the
+   * calls that are left.
+   */
+  private static void stopServing(Server server, long graceMillis, ComputeSessions sessions)
+      throws InterruptedException {
+    server.shutdown();
+    if (server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+      return;
+    }
+    sessions.stopAll();
+    if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      log.warn("calls still running after the grace period; cancelling them");
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   private static void stopServer(Server server, long graceMillis) throws InterruptedException {

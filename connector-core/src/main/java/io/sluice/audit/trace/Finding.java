@@ -57,6 +57,16 @@ public record Finding(
     WRONG_ACTOR(true),
     /** A node returned an entry of another trace. */
     WRONG_TRACE(true),
+    /**
+     * The node's signed head is not consistent with the head the caller's node holds it to: the
+     * node rewrote its log (the message names both sizes). Its entries are still paired.
+     */
+    HEADS_INCONSISTENT(true),
+    /**
+     * The node's head could not be checked against the one the caller's node holds: it gave no
+     * valid consistency proof, or the head is not validly its own.
+     */
+    HEADS_UNPROVEN(true),
     /** Entries with a counterparty whose node was not queried: they could not be paired. */
     COUNTERPARTY_NOT_QUERIED(false),
     /** A queried node returned no entries for the trace. */

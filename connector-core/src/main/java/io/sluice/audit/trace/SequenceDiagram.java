@@ -442,6 +442,8 @@ final class SequenceDiagram {
             case DUPLICATE_SENT -> "sent again";
             case DUPLICATE_RECEIVED -> "received again";
             case PROOFS_NOT_VERIFIED,
+                HEADS_INCONSISTENT,
+                HEADS_UNPROVEN,
                 MALFORMED_ENTRY,
                 WRONG_ACTOR,
                 WRONG_TRACE,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.audit.AuditEntry;
 import io.sluice.audit.AuditEvent;
 import io.sluice.audit.EventType;
+import io.sluice.audit.HeadCheck;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import java.util.ArrayList;
@@ -240,6 +241,7 @@ public final class TraceAnalysis {
                   null,
                   List.of()));
         }
+        headFinding(id, position, node.heads());
         if (!withEntries.contains(id)) {
           pending.add(
               new Pending(
@@ -253,6 +255,21 @@ public final class TraceAnalysis {
                   null,
                   List.of()));
         }
+      }
+    }
+
+    /** A rewritten log, or a head that could not be checked, as a finding about the node. */
+    private void headFinding(String id, int position, HeadCheck heads) {
+      Finding.Kind kind =
+          switch (heads.verdict()) {
+            case INCONSISTENT -> Finding.Kind.HEADS_INCONSISTENT;
+            case UNPROVEN, INVALID -> Finding.Kind.HEADS_UNPROVEN;
+            case NOT_CHECKED, FIRST, CONSISTENT -> null;
+          };
+      if (kind != null) {
+        pending.add(
+            new Pending(
+                0, position, kind, id, heads.holder(), "node", heads.message(), null, List.of()));
       }
     }
 

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.audit.AuditEntry;
 import io.sluice.audit.AuditEvent;
 import io.sluice.audit.EventType;
+import io.sluice.audit.HeadCheck;
 import io.sluice.audit.StoredEvents;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
@@ -358,6 +359,68 @@ class TraceAnalysisTest {
             });
     assertThat(report.framesPaired()).isEqualTo(40);
     assertThat(report.participant(INSURER).orElseThrow().proofsVerified()).isFalse();
+  }
+
+  @Test
+  void reportsANodeWhoseLogWasRewrittenThoughEveryProofVerifiesAndEveryFramePairs() {
+    TraceScenario s = twoNodes();
+    String rewritten =
+        FUND
+            + " rewrote its audit log: its signed head of size 120 is not consistent with its"
+            + " signed head of size 90 that "
+            + INSURER
+            + " holds (its consistency proof between them does not verify)";
+    List<NodeTrace> nodes =
+        List.of(
+            s.node(FUND)
+                .verified()
+                .withHeads(
+                    new HeadCheck(
+                        HeadCheck.Verdict.INCONSISTENT, FUND, INSURER, 90, 120, rewritten)),
+            s.node(INSURER).verified());
+
+    TraceReport report = TraceAnalysis.analyze("t-1", nodes);
+
+    assertThat(report.status()).isEqualTo(TraceStatus.DISCREPANCIES);
+    assertThat(report.framesPaired()).isEqualTo(40);
+    assertThat(report.discrepancies())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.kind()).isEqualTo(Finding.Kind.HEADS_INCONSISTENT);
+              assertThat(f.node()).isEqualTo(FUND);
+              assertThat(f.counterparty()).isEqualTo(INSURER);
+              assertThat(f.message()).isEqualTo(rewritten);
+            });
+  }
+
+  @Test
+  void aHeadThatCouldNotBeCheckedIsADiscrepancyAndAConsistentOneIsNone() {
+    TraceScenario s = twoNodes();
+    for (HeadCheck.Verdict verdict : HeadCheck.Verdict.values()) {
+      HeadCheck check = new HeadCheck(verdict, FUND, INSURER, 90, 120, "fund: " + verdict);
+      TraceReport report =
+          TraceAnalysis.analyze(
+              "t-1", List.of(s.node(FUND).verified().withHeads(check), s.node(INSURER).verified()));
+      switch (verdict) {
+        case NOT_CHECKED, FIRST, CONSISTENT ->
+            assertThat(report.status()).as(verdict.name()).isEqualTo(TraceStatus.VERIFIED);
+        case INCONSISTENT ->
+            assertThat(report.discrepancies())
+                .extracting(Finding::kind)
+                .containsExactly(Finding.Kind.HEADS_INCONSISTENT);
+        case UNPROVEN, INVALID ->
+            assertThat(report.discrepancies())
+                .extracting(Finding::kind, Finding::message)
+                .containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(
+                        Finding.Kind.HEADS_UNPROVEN, "fund: " + verdict));
+      }
+      // every renderer takes the finding
+      for (TraceRenderer.Format f : TraceRenderer.Format.values()) {
+        assertThat(TraceRenderer.render(report, f)).isNotEmpty();
+      }
+    }
   }
 
   @Test

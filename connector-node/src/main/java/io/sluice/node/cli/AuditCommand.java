@@ -7,6 +7,9 @@ import io.sluice.error.SluiceException;
 import io.sluice.identity.PemFiles;
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.config.NodeConfigLoader;
+import io.sluice.proto.v1.AuditServiceGrpc;
+import io.sluice.proto.v1.CheckPeerRequest;
+import io.sluice.proto.v1.CheckPeerResponse;
 import io.sluice.store.Database;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,8 +26,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "audit",
     mixinStandardHelpOptions = true,
-    description = "Verify a node's audit log and trace data flows across nodes.",
-    subcommands = {AuditCommand.Verify.class, AuditCommand.Trace.class})
+    description =
+        "Verify a node's audit log, trace data flows across nodes, hold a peer to the heads it"
+            + " signed.",
+    subcommands = {
+      AuditCommand.Verify.class,
+      AuditCommand.Trace.class,
+      AuditCommand.CheckPeer.class
+    })
 final class AuditCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -38,8 +47,9 @@ final class AuditCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Fetch a trace's entries from each node with inclusion proofs against the node's signed"
-              + " tree head, verify them, pair every frame and message sent with its receipt, and"
-              + " print the timeline. Exit 1 when a discrepancy is found.")
+              + " tree head, verify them, have this node hold each peer to the head it returned"
+              + " (a consistency proof from the head it holds), pair every frame and message sent"
+              + " with its receipt, and print the timeline. Exit 1 when a discrepancy is found.")
   static final class Trace implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Mixin VerboseOption verbose;
@@ -77,6 +87,16 @@ final class AuditCommand implements Runnable {
         description = "Write to FILE instead of standard output.")
     Path output;
 
+    @Option(
+        names = "--wait",
+        paramLabel = "DURATION",
+        defaultValue = "60s",
+        converter = NodeHealthCommand.TimeoutConverter.class,
+        description =
+            "How long to wait for a peer whose latest scheduled head does not cover the whole"
+                + " trace yet (default ${DEFAULT-VALUE}).")
+    java.time.Duration wait;
+
     @Override
     public Integer call() throws java.io.IOException {
       NodeConfig cfg = NodeConfigLoader.load(config);
@@ -111,7 +131,7 @@ final class AuditCommand implements Runnable {
       }
       String id =
           traceId.equals("latest") ? collector.latestComputation(cfg.participant()) : traceId;
-      var report = collector.collect(id, nodes);
+      var report = collector.collect(id, nodes, wait);
       String rendered = io.sluice.audit.trace.TraceRenderer.render(report, f);
       PrintWriter out = spec.commandLine().getOut();
       if (output != null) {
@@ -135,6 +155,71 @@ final class AuditCommand implements Runnable {
         out.flush();
       }
       return report.discrepancies().isEmpty() ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "check-peer",
+      mixinStandardHelpOptions = true,
+      description =
+          "Have this node fetch the peer's latest signed tree head and a consistency proof from"
+              + " the head it holds of the peer, and report a rewritten log. Exit 1 when the"
+              + " peer's head does not extend the one held, or could not be checked.")
+  static final class CheckPeer implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+
+    @Option(
+        names = "--config",
+        required = true,
+        paramLabel = "FILE",
+        description = "Node configuration (YAML).")
+    Path config;
+
+    @Option(
+        names = "--peer",
+        required = true,
+        paramLabel = "ID",
+        description = "The peer to check (from the node's configuration).")
+    String peer;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      try (NodeClient client = NodeClient.connect(config, null)) {
+        if (!client.config.peers().containsKey(peer)) {
+          throw client.config.error(
+              "peers", "no peer '" + peer + "' (known: " + client.config.peers().keySet() + ")");
+        }
+        CheckPeerResponse r =
+            client.call(
+                AuditServiceGrpc.newBlockingStub(client.channel()),
+                3 * client.config.limits().rpcDeadlineMillis(),
+                s -> s.checkPeer(CheckPeerRequest.newBuilder().setPeer(peer).build()));
+        print(r);
+        return switch (r.getVerdict()) {
+          case "FIRST", "CONSISTENT", "NOT_CHECKED" -> 0;
+          default -> 1;
+        };
+      }
+    }
+
+    private void print(CheckPeerResponse r) {
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        var node = ContractCommand.JSON.createObjectNode();
+        node.put("peer", peer)
+            .put("verdict", r.getVerdict())
+            .put("heldSize", r.getHeldSize())
+            .put("newSize", r.getNewSize())
+            .put("message", r.getMessage());
+        out.println(ContractCommand.pretty(node));
+      } else {
+        out.println(peer + ": " + r.getVerdict() + ": " + r.getMessage());
+      }
+      out.flush();
     }
   }
 

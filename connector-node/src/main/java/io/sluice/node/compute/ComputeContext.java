@@ -36,9 +36,11 @@ import org.apache.arrow.memory.BufferAllocator;
  * and the limits.
  *
  * @param workers runs the parallel curve work of sessions (one thread per core)
- * @param sessions runs sessions, one thread each; bounded, it rejects a session beyond its size
+ * @param sessions runs sessions, one thread each; bounded, it rejects a session beyond its size,
+ *     and stops them all at shutdown
  * @param duties the duties this node found violated
  * @param timers runs the sessions' watchdogs (deadlines)
+ * @param heads exchanges audit-log heads with the peer at the end of every computation
  */
 public record ComputeContext(
     PeerIdentity identity,
@@ -49,11 +51,12 @@ public record ComputeContext(
     Clock clock,
     BufferAllocator allocator,
     ExecutorService workers,
-    ExecutorService sessions,
+    ComputeSessions sessions,
     PeerChannels peers,
     SenderTables tables,
     DutyLedger duties,
     java.util.concurrent.ScheduledExecutorService timers,
+    HeadExchange heads,
     Limits limits) {
 
   /**
@@ -90,6 +93,28 @@ public record ComputeContext(
 
   Duration startTimeout() {
     return limits.startTimeout();
+  }
+
+  /**
+   * Exchanges audit-log heads with the peer at a computation's end; returns the verdict for the
+   * session's end entry. The computation is over by then: a failed exchange is recorded in that
+   * verdict, not as a failure — except that an audit log that cannot record stops everything.
+   */
+  String exchangeHeads(boolean receiver, ControlChannel channel, String peer, String traceId) {
+    try {
+      var check =
+          receiver
+              ? heads.asReceiver(channel, peer, traceId)
+              : heads.asSender(channel, peer, traceId);
+      return check.verdict().name().toLowerCase(java.util.Locale.ROOT);
+    } catch (SluiceException e) {
+      if (e.code() == ErrorCode.AUDIT_APPEND_FAILED) {
+        throw e;
+      }
+      org.slf4j.LoggerFactory.getLogger(ComputeContext.class)
+          .info("no audit heads exchanged with {}: {}", peer, e.getMessage());
+      return "not exchanged";
+    }
   }
 
   /** The mode named as agreements name it; anything else is an INVALID_ARGUMENT. */

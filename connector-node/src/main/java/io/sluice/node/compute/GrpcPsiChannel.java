@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Every frame sent and received is reported to a {@link FrameListener} with the exact bytes, so
  * the audit log can record their digests.
  */
-public final class GrpcPsiChannel implements PsiChannel {
+public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
   /** Inbound messages requested ahead: enough for the protocol's in-flight window plus control. */
   static final int WINDOW = 16;
 
@@ -138,6 +138,10 @@ public final class GrpcPsiChannel implements PsiChannel {
         requests.disableAutoRequestWithInitial(WINDOW);
         requests.setOnReadyHandler(GrpcPsiChannel.this::signalReady);
         outbound = requests;
+        if (closed.get()) {
+          // stopped before the call started: end it at once rather than leave it open
+          requests.cancel("the computation was stopped", null);
+        }
       }
 
       @Override
@@ -207,7 +211,8 @@ public final class GrpcPsiChannel implements PsiChannel {
     return bytesReceived.get();
   }
 
-  /** Sends a control message (start, accept, notice or its acknowledgement). */
+  /** Sends a control message (start, accept, notice or its acknowledgement, heads). */
+  @Override
   public void sendControl(ComputeMessage message) {
     awaitReady(false);
     synchronized (sendLock) {
@@ -216,6 +221,7 @@ public final class GrpcPsiChannel implements PsiChannel {
   }
 
   /** The next message, which must be a control message; a transport error becomes a typed error. */
+  @Override
   public ComputeMessage receiveControl(Duration timeout) {
     Object o = take(timeout);
     if (o instanceof ComputeMessage m && m.getBodyCase() != ComputeMessage.BodyCase.FRAME) {

@@ -16,6 +16,7 @@ import io.sluice.data.DatasetSource;
 import io.sluice.data.KeyExtractor;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
+import io.sluice.fault.FaultPoints;
 import io.sluice.negotiation.Agreements;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.negotiation.Role;
@@ -44,6 +45,7 @@ import io.sluice.psi.PsiConfig;
 import io.sluice.psi.PsiMode;
 import io.sluice.psi.PsiOutcome;
 import io.sluice.psi.PsiReceiverResult;
+import io.sluice.results.ReleaseJournal;
 import io.sluice.results.ResultRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,7 +60,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -139,11 +140,13 @@ public final class PsiReceiverService
     ServerCallStreamObserver<RunPsiUpdate> out = (ServerCallStreamObserver<RunPsiUpdate>) updates;
     Session session = new Session(plan, permit, sessionId, traceId, audit, out, t0);
     try {
-      context.sessions().execute(session::run);
+      context.sessions().start(session.stop, session::run);
     } catch (RejectedExecutionException e) {
       SluiceException busy =
-          new SluiceException(
-              ErrorCode.RESOURCE_EXHAUSTED, "this node runs as many computations as it allows");
+          context.sessions().stopping()
+              ? new SluiceException(ErrorCode.NODE_STOPPING, "this node is shutting down")
+              : new SluiceException(
+                  ErrorCode.RESOURCE_EXHAUSTED, "this node runs as many computations as it allows");
       audit.ended(busy, false);
       throw busy;
     }
@@ -243,7 +246,7 @@ public final class PsiReceiverService
     private final ServerCallStreamObserver<RunPsiUpdate> out;
     private final long t0;
     private final GrpcPsiChannel channel;
-    private final AtomicReference<Runnable> running = new AtomicReference<>();
+    private final SessionStop stop;
 
     Session(
         Plan plan,
@@ -261,25 +264,28 @@ public final class PsiReceiverService
       this.out = out;
       this.t0 = t0;
       this.channel = GrpcPsiChannel.client(context.maxFrameBytes(), plan.agreement().providerId());
+      this.stop = new SessionStop(channel::fail);
+      audit.onFailure(stop::stop);
       // gRPC delivers a call's cancellation on the call's thread: the session runs elsewhere.
       out.setOnCancelHandler(
-          () -> {
-            Runnable cancel = running.get();
-            if (cancel != null) {
-              cancel.run();
-            } else {
-              channel.close();
-            }
-          });
+          () ->
+              stop.stop(
+                  new SluiceException(
+                      ErrorCode.CANCELLED, "the caller cancelled the computation")));
     }
 
     void run() {
       boolean started = false;
       try {
+        stop.reason()
+            .ifPresent(
+                why -> {
+                  throw why;
+                });
         connect();
         PsiAccept accept = start();
         channel.listener(audit);
-        audit.append(
+        audit.durable(
             audit
                 .event(EventType.COMPUTATION_STARTED)
                 .detail("mode", plan.mode().policyName())
@@ -292,18 +298,33 @@ public final class PsiReceiverService
                 .allocator()
                 .newChildAllocator("psi-" + sessionId, 0, context.sessionMemoryLimit())) {
           PsiReceiverResult result = protocol(accept, allocator, progress);
+          stop.partyDone();
+          audit.settle(); // every frame is on record before anything is released
           Released released = release(result, accept, allocator);
+          String peerHead =
+              context.exchangeHeads(true, channel, plan.agreement().providerId(), traceId);
+          audit.append(
+              audit
+                  .event(EventType.COMPUTATION_FINISHED)
+                  .detail("bytesSent", channel.bytesSent())
+                  .detail("bytesReceived", channel.bytesReceived())
+                  .detail("peerHead", peerHead)
+                  .build());
+          audit.settle();
           channel.close();
           progress.send(RunPsiUpdate.newBuilder().setSummary(summary(result, released)).build());
           out.onCompleted();
         }
       } catch (SluiceException e) {
-        audit.ended(e, started);
+        SluiceException end = stop.cause(e);
+        audit.ended(end, started);
         channel.close();
-        out.onError(StatusMapping.toStatus(e));
+        out.onError(StatusMapping.toStatus(end));
       } catch (RuntimeException e) {
+        SluiceException internal = new SluiceException(ErrorCode.INTERNAL, "internal error", e);
+        audit.ended(stop.cause(internal), started);
         channel.close();
-        out.onError(StatusMapping.toStatus(e));
+        out.onError(StatusMapping.toStatus(internal));
       }
     }
 
@@ -365,7 +386,7 @@ public final class PsiReceiverService
                 context.workers(),
                 new SecureRandom(),
                 progress);
-        running.set(receiver::cancel);
+        stop.party(receiver::cancel);
         return receiver.run(plan.distinct());
       }
       EcdhPsiReceiver receiver =
@@ -376,7 +397,7 @@ public final class PsiReceiverService
               context.workers(),
               new SecureRandom(),
               progress);
-      running.set(receiver::cancel);
+      stop.party(receiver::cancel);
       return receiver.run(plan.distinct());
     }
 
@@ -392,7 +413,6 @@ public final class PsiReceiverService
      */
     private Released release(
         PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
-      running.set(null);
       Released released = keep(result, accept, allocator);
       if (accept.getNoticeRequired()) {
         notifyUse(result, released.deleteBy());
@@ -402,7 +422,7 @@ public final class PsiReceiverService
 
     private Released keep(PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator) {
       if (result.outcome() != PsiOutcome.RELEASED) {
-        audit.append(
+        audit.durable(
             audit
                 .event(EventType.RESULT_WITHHELD)
                 .detail("reason", "below minimum group size")
@@ -413,27 +433,49 @@ public final class PsiReceiverService
             "the intersection is smaller than the agreement's minimum group size; nothing was"
                 + " released");
       }
-      audit.append(
-          audit
-              .event(EventType.RESULT_RELEASED)
-              .detail("matchedRows", result.matchedRows().length)
-              .build());
+      var released =
+          audit.event(EventType.RESULT_RELEASED).detail("matchedRows", result.matchedRows().length);
       if (plan.output().isEmpty()) {
+        audit.durable(released.build());
         return new Released(0, Optional.empty(), "");
       }
+      Path output = plan.output().get();
+      results.releasing(
+          new ReleaseJournal.Release(
+              sessionId,
+              plan.agreement().agreementId(),
+              traceId,
+              output,
+              context.clock().instant()));
+      try {
+        // Durable before the result exists anywhere: no result without its record.
+        audit.durable(released.detail("file", output.getFileName().toString()).build());
+        FaultPoints.reach("consumer.result.released");
+        return write(result, accept, allocator, output);
+      } finally {
+        results.released(sessionId);
+      }
+    }
+
+    /**
+     * Writes the output (to a temporary name, renamed into place once complete) and registers it
+     * for deletion ({@code RESULT_KEPT}); a failure deletes it.
+     */
+    private Released write(
+        PsiReceiverResult result, PsiAccept accept, BufferAllocator allocator, Path output) {
       PayloadCodec labels =
           plan.mode() == PsiMode.LABEL
               ? PayloadCodec.fromSchemaJson(accept.getPayloadSchemaJson())
               : null;
       long rows =
-          ResultAssembler.write(
-              result, plan.input(), labels, plan.output().get(), allocator, plan.batchSize());
+          ResultAssembler.write(result, plan.input(), labels, output, allocator, plan.batchSize());
+      FaultPoints.reach("consumer.result.written");
       ResultRecord kept =
           results.register(
               plan.agreement().agreementId(),
               sessionId,
               traceId,
-              plan.output().get(),
+              output,
               rows,
               permit.duty("delete"));
       return new Released(rows, kept.deleteBy(), "");

@@ -72,14 +72,17 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
     String traceId = TraceIds.current();
     GrpcPsiChannel channel =
         GrpcPsiChannel.server(responses, context.maxFrameBytes(), caller.participant());
+    SessionStop stop = new SessionStop(channel::fail);
     try {
-      context.sessions().execute(() -> serve(caller, traceId, channel));
+      context.sessions().start(stop, () -> serve(caller, traceId, channel, stop));
     } catch (RejectedExecutionException e) {
-      log.info("refused a PSI session from {}: every session slot is taken", caller.participant());
       SluiceException busy =
-          new SluiceException(
-              ErrorCode.RESOURCE_EXHAUSTED,
-              "the provider runs as many computations as it allows; try again later");
+          context.sessions().stopping()
+              ? new SluiceException(ErrorCode.NODE_STOPPING, "the provider is shutting down")
+              : new SluiceException(
+                  ErrorCode.RESOURCE_EXHAUSTED,
+                  "the provider runs as many computations as it allows; try again later");
+      log.info("refused a PSI session from {}: {}", caller.participant(), busy.getMessage());
       refusedBeforeStart(caller, traceId, busy);
       channel.fail(busy);
     }
@@ -102,7 +105,8 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
       SenderTables.Prepared table,
       String pendingNotice) {}
 
-  private void serve(PeerIdentity caller, String traceId, GrpcPsiChannel channel) {
+  private void serve(
+      PeerIdentity caller, String traceId, GrpcPsiChannel channel, SessionStop stop) {
     FrameAudit audit = null;
     boolean started = false;
     try {
@@ -110,7 +114,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
       try {
         start = receiveStart(channel);
       } catch (SluiceException e) {
-        refusedBeforeStart(caller, traceId, e);
+        refusedBeforeStart(caller, traceId, stop.cause(e));
         throw e;
       }
       PsiMode mode = ComputeContext.mode(start.getMode());
@@ -124,6 +128,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
               start.getSessionId(),
               start.getAgreementId(),
               false);
+      audit.onFailure(stop::stop);
       audit.append(
           audit
               .event(EventType.COMPUTATION_REQUESTED)
@@ -131,11 +136,11 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
               .detail("receiverKeys", start.getReceiverRows())
               .build());
       Admitted session = admit(start, mode, caller);
-      Session running = new Session(session, channel, audit);
+      Session running = new Session(session, channel, audit, stop);
       channel.sendControl(ComputeMessage.newBuilder().setAccept(accept(session)).build());
       channel.openWindow();
       channel.listener(audit);
-      audit.append(
+      audit.durable(
           audit
               .event(EventType.COMPUTATION_STARTED)
               .detail("mode", mode.policyName())
@@ -145,18 +150,19 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
       running.run();
       channel.close();
     } catch (SluiceException e) {
-      log.info("PSI session with {} ended: {}", caller.participant(), e.getMessage());
+      SluiceException end = stop.cause(e);
+      log.info("PSI session with {} ended: {}", caller.participant(), end.getMessage());
       if (audit != null) {
-        try {
-          audit.ended(e, started);
-        } catch (RuntimeException auditFailed) {
-          log.warn("could not audit the end of a PSI session: {}", auditFailed.getMessage());
-        }
+        audit.ended(end, started);
       }
-      channel.fail(e);
-    } catch (Throwable e) {
+      channel.fail(end);
+    } catch (RuntimeException | Error e) {
       log.error("PSI session with {} failed", caller.participant(), e);
-      channel.fail(new SluiceException(ErrorCode.INTERNAL, "internal error"));
+      SluiceException internal = new SluiceException(ErrorCode.INTERNAL, "internal error", e);
+      if (audit != null) {
+        audit.ended(stop.cause(internal), started);
+      }
+      channel.fail(internal);
       if (e instanceof Error error) {
         throw error;
       }
@@ -195,35 +201,32 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
     private final Admitted admitted;
     private final GrpcPsiChannel channel;
     private final FrameAudit audit;
+    private final SessionStop stop;
 
-    Session(Admitted admitted, GrpcPsiChannel channel, FrameAudit audit) {
+    Session(Admitted admitted, GrpcPsiChannel channel, FrameAudit audit, SessionStop stop) {
       this.admitted = admitted;
       this.channel = channel;
       this.audit = audit;
+      this.stop = stop;
     }
 
     void run() {
-      java.util.concurrent.atomic.AtomicReference<Runnable> cancel =
-          new java.util.concurrent.atomic.AtomicReference<>();
       var watchdog =
           context
               .timers()
               .schedule(
-                  () -> {
-                    Runnable c = cancel.get();
-                    if (c != null) {
-                      c.run();
-                    }
-                    channel.fail(
-                        new SluiceException(
-                            ErrorCode.DEADLINE_EXCEEDED, "the session ran past its deadline"));
-                  },
+                  () ->
+                      stop.stop(
+                          new SluiceException(
+                              ErrorCode.DEADLINE_EXCEEDED, "the session ran past its deadline")),
                   context.sessionDeadline().toMillis(),
                   java.util.concurrent.TimeUnit.MILLISECONDS);
       try {
-        PsiSenderResult result = protocol(cancel);
+        PsiSenderResult result = protocol();
+        stop.partyDone();
+        audit.settle(); // every frame is on record before the outcome is
         boolean released = result.outcome() == PsiOutcome.RELEASED;
-        audit.append(
+        audit.durable(
             audit
                 .event(released ? EventType.RESULT_RELEASED : EventType.RESULT_WITHHELD)
                 .detail("receiverKeys", result.receiverKeys())
@@ -234,18 +237,21 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
         if (admitted.pendingNotice() != null) {
           awaitNotice(result.outcome());
         }
+        String peerHead = context.exchangeHeads(false, channel, audit.peer(), audit.traceId());
         audit.append(
             audit
                 .event(EventType.COMPUTATION_FINISHED)
                 .detail("bytesSent", channel.bytesSent())
                 .detail("bytesReceived", channel.bytesReceived())
+                .detail("peerHead", peerHead)
                 .build());
+        audit.settle();
       } finally {
         watchdog.cancel(false);
       }
     }
 
-    private PsiSenderResult protocol(java.util.concurrent.atomic.AtomicReference<Runnable> cancel) {
+    private PsiSenderResult protocol() {
       PsiConfig config = admitted.config();
       try (BufferAllocator allocator =
           context
@@ -262,7 +268,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
                   PsiProgress.NONE,
                   admitted.table().key(),
                   admitted.table().table());
-          cancel.set(sender::cancel);
+          stop.party(sender::cancel);
           return sender.run();
         }
         try (RowStream<byte[]> rows =
@@ -276,7 +282,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
                   context.workers(),
                   new SecureRandom(),
                   PsiProgress.NONE);
-          cancel.set(sender::cancel);
+          stop.party(sender::cancel);
           long count = DatasetProbe.probe(admitted.dataset().source(), allocator).rowCount();
           return sender.run(count, rows);
         }
@@ -310,7 +316,7 @@ public final class PsiSenderService extends ComputeServiceGrpc.ComputeServiceImp
       if (deleteBy != null) {
         event.detail("deleteBy", deleteBy.toString());
       }
-      audit.append(event.build());
+      audit.durable(event.build()); // on record before the violation is cleared
       context.duties().clear(admitted.pendingNotice());
       channel.sendControl(
           ComputeMessage.newBuilder().setNoticeAck(NoticeAck.getDefaultInstance()).build());

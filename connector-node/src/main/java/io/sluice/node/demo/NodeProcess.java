@@ -149,7 +149,7 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** This JVM's class path with every entry made absolute (the node runs in its own directory). */
-  static String absoluteClassPath() {
+  public static String absoluteClassPath() {
     StringBuilder out = new StringBuilder();
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       if (entry.isEmpty()) {

@@ -16,9 +16,11 @@ import io.sluice.node.TestNodes;
 import io.sluice.node.config.NodeConfigLoader;
 import io.sluice.node.grpc.PeerChannels;
 import io.sluice.proto.v1.AuditServiceGrpc;
+import io.sluice.proto.v1.CheckPeerRequest;
 import io.sluice.proto.v1.ConsistencyRequest;
 import io.sluice.proto.v1.EntriesRequest;
 import io.sluice.proto.v1.HeadsRequest;
+import io.sluice.proto.v1.LatestHeadRequest;
 import io.sluice.proto.v1.Range;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,9 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Over real mTLS: a participant reads, of another node's audit log, only the entries of a trace
- * whose counterparty it is (with proofs that verify) and consistency proofs, never a range or the
- * list of heads; an operator and the node itself read everything.
+ * Over real mTLS, with a hostile client: a participant reads, of another node's audit log, only the
+ * entries of a trace whose counterparty it is (with proofs that verify) against the head the log
+ * signed on its schedule — asking never makes the node sign — and consistency proofs between heads
+ * it was given; never a range, the list of heads, a proof about another head, or the node's own
+ * peer checks. An operator and the node itself read everything.
  */
 class AuditAccessTest {
   @TempDir Path dir;
@@ -40,7 +44,17 @@ class AuditAccessTest {
   @Test
   void participantsSeeTheirOwnSideOfATraceAndOperatorsSeeAll() throws Exception {
     TestAuthority ca = TestAuthority.create(dir.resolve("ca"), "health");
-    Path fundConfig = TestNodes.provision(ca, dir, "fund", List.of("medical-insurance-fund"), null);
+    // The schedule signs no head by itself during the test: the fund signs when the test says.
+    Path fundConfig =
+        TestNodes.provision(
+            ca,
+            dir,
+            "fund",
+            List.of("medical-insurance-fund"),
+            null,
+            0,
+            Map.of(),
+            "audit: {signIntervalSeconds: 3600}\n");
     Path insurer = TestNodes.provision(ca, dir, "insurer-a", List.of("commercial-insurer"), null);
     Path auditor = TestNodes.provision(ca, dir, "auditor", List.of("operator"), null);
     try (SluiceNode fund = TestNodes.start(fundConfig)) {
@@ -57,6 +71,7 @@ class AuditAccessTest {
             .join();
       }
       fund.audit().flush().join();
+      fund.audit().signHead().join(); // what the schedule does
       RemoteAuditReader reader =
           new RemoteAuditReader(
               NodeIdentity.load(NodeConfigLoader.load(fundConfig), Map.of(), Clock.systemUTC())
@@ -75,12 +90,65 @@ class AuditAccessTest {
                 .entries(EntriesRequest.newBuilder().setTraceId(trace).build())
                 .getHead()
                 .getTreeSize();
+        // consistency proofs between heads it was given, and no others
+        appendFor(fund, trace, "insurer-a");
+        fund.audit().signHead().join();
+        long later =
+            s.stub().latestHead(LatestHeadRequest.getDefaultInstance()).getHead().getTreeSize();
+        assertThat(later).isGreaterThan(size);
         assertThat(
                 s.stub()
                     .consistency(
-                        ConsistencyRequest.newBuilder().setFirstSize(1).setSecondSize(size).build())
+                        ConsistencyRequest.newBuilder()
+                            .setFirstSize(size)
+                            .setSecondSize(later)
+                            .build())
                     .getProofCount())
             .isPositive();
+        for (long[] pair : new long[][] {{1, later}, {size, later + 1}, {size - 1, size}}) {
+          assertDenied(
+              () ->
+                  s.stub()
+                      .consistency(
+                          ConsistencyRequest.newBuilder()
+                              .setFirstSize(pair[0])
+                              .setSecondSize(pair[1])
+                              .build()),
+              "heads this node gave it");
+        }
+        // an inclusion proof against one of its heads, but not against a head it was not given
+        assertThat(
+                s.stub()
+                    .entries(
+                        EntriesRequest.newBuilder().setTraceId(trace).setTreeSize(size).build())
+                    .getHead()
+                    .getTreeSize())
+            .isEqualTo(size);
+        assertDenied(
+            () ->
+                s.stub()
+                    .entries(
+                        EntriesRequest.newBuilder()
+                            .setTraceId(trace)
+                            .setTreeSize(size - 1)
+                            .build()),
+            "heads this node gave it");
+        // asking, however often, never makes the fund sign; its newest entries wait for the
+        // schedule
+        appendFor(fund, trace, "insurer-a");
+        int heads = fund.audit().store().heads().size();
+        for (int i = 0; i < 20; i++) {
+          var response = s.stub().entries(EntriesRequest.newBuilder().setTraceId(trace).build());
+          assertThat(response.getHead().getTreeSize()).isEqualTo(later);
+          assertThat(response.getPending()).isEqualTo(1);
+          assertThat(response.getNextHeadMs()).isPositive();
+          s.stub().latestHead(LatestHeadRequest.getDefaultInstance());
+        }
+        assertThat(fund.audit().store().heads()).hasSize(heads);
+        // holding the fund's peers to their heads is the fund's own business
+        assertDenied(
+            () -> s.stub().checkPeer(CheckPeerRequest.newBuilder().setPeer("insurer-a").build()),
+            "only fund itself");
         assertThatThrownBy(() -> s.stub().heads(HeadsRequest.getDefaultInstance()))
             .isInstanceOfSatisfying(
                 StatusRuntimeException.class,
@@ -104,7 +172,7 @@ class AuditAccessTest {
         try (Session s = new Session(who, address)) {
           var all = reader.trace("fund", s.channel, trace);
           assertThat(all.proofsVerified()).as(all.problem()).isTrue();
-          assertThat(all.entries()).hasSize(4);
+          assertThat(all.entries()).hasSize(6); // 4, and the two appended for insurer-a
           var range =
               s.stub()
                   .entries(
@@ -117,6 +185,29 @@ class AuditAccessTest {
         }
       }
     }
+  }
+
+  private static void appendFor(SluiceNode node, String trace, String party) {
+    node.audit()
+        .append(
+            AuditEvent.builder(EventType.COMPUTATION_FINISHED)
+                .time(Instant.now())
+                .traceId(trace)
+                .actor("fund")
+                .counterparty(party)
+                .build())
+        .join();
+  }
+
+  private static void assertDenied(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String reason) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+              assertThat(e.getStatus().getDescription()).contains(reason);
+            });
   }
 
   /** A channel to the fund holding the credentials of the node configured in {@code config}. */

@@ -399,6 +399,30 @@ class PsiOverMtlsTest {
       assertThat(dir.resolve("cancelled.arrow")).doesNotExist();
       channel.shutdownNow();
     }
+    // Both nodes recorded how the session ended: cancelled by our caller, and for the fund by us.
+    String trace =
+        insurer.audit().store().entries(0, Integer.MAX_VALUE).stream()
+            .filter(e -> e.event().type() == EventType.COMPUTATION_STARTED)
+            .filter(e -> e.event().agreementId().equals(agreement))
+            .reduce((a, b) -> b)
+            .orElseThrow()
+            .event()
+            .traceId();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              for (SluiceNode node : List.of(insurer, fund)) {
+                node.audit().flush().join();
+                assertThat(node.audit().store().entriesByTrace(trace))
+                    .as(node.identity().participant() + " recorded the end")
+                    .anyMatch(e -> e.event().type() == EventType.COMPUTATION_FAILED);
+              }
+            });
+    assertThat(insurer.audit().store().entriesByTrace(trace))
+        .filteredOn(e -> e.event().type() == EventType.COMPUTATION_FAILED)
+        .singleElement()
+        .satisfies(e -> assertThat(e.event().detailsJson()).contains("\"code\":\"CANCELLED\""));
   }
 
   @Test

@@ -30,13 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's first command, end to end with node processes over mTLS: negotiation, a refusal,
  * labelled PSI whose revealed amounts are checked against the fund's data, the trace verified and
  * paired across both nodes — and then a fund that rewrites its own log to claim another digest for
- * a frame, and re-signs it, is caught by the pairing.
+ * a frame, and re-signs it, is caught twice: by the pairing, and because its new head is not
+ * consistent with the one the insurer's node holds it to since the trace.
  */
 class ClaimsDemoTest {
   @TempDir Path dir;
 
   @Test
-  void claimsDemoEndToEndAndAForgedDigestIsCaughtByThePairing() throws Exception {
+  void claimsDemoEndToEndAndAForgedDigestIsCaughtByThePairingAndByConsistency() throws Exception {
     StringWriter narration = new StringWriter();
     ClaimsDemo.Result result = new ClaimsDemo(new PrintWriter(narration, true)).run(dir, 3000);
     String text = narration.toString();
@@ -131,6 +132,14 @@ class ClaimsDemoTest {
                 assertThat(f.kind()).isEqualTo(Finding.Kind.DIGEST_MISMATCH);
                 assertThat(List.of(f.node(), f.counterparty()))
                     .containsExactlyInAnyOrder("fund", "insurer-a");
+              });
+      assertThat(report.discrepancies())
+          .anySatisfy(
+              f -> {
+                assertThat(f.kind()).isEqualTo(Finding.Kind.HEADS_INCONSISTENT);
+                assertThat(f.node()).isEqualTo("fund");
+                assertThat(f.counterparty()).isEqualTo("insurer-a");
+                assertThat(f.message()).contains("fund rewrote its audit log");
               });
       fleet.stop();
     }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * path, since the shaded jar does not exist yet when tests run) and the two ports swapped for free
  * ones. Then checks what the tour promises: an agreement, a released labelled PSI whose row count
  * is the number of settled visits {@code demo data} reported, the wider request refused with exit
- * code 3, both audit logs verifying and the trace VERIFIED.
+ * code 3, both audit logs verifying, the trace VERIFIED and the fund held to its signed heads.
  */
 class ReadmeTourTest {
   private static final Pattern BASH_BLOCK = Pattern.compile("(?s)```bash\\n(.*?)```");
@@ -117,7 +117,8 @@ class ReadmeTourTest {
         .contains("sluice:outputColumns")
         .contains("audit log of fund verifies")
         .contains("audit log of insurer-a verifies")
-        .contains("VERIFIED");
+        .contains("VERIFIED")
+        .contains("fund: CONSISTENT: fund's signed head of size");
     assertThat(dir.resolve("wider.csv")).doesNotExist();
     // The wider request stopped at the insurer's node: the fund heard of one computation only.
     assertThat(eventCount(dir.resolve("insurer/data/node.db"), "POLICY_DENIED")).isEqualTo(1);
@@ -125,6 +126,9 @@ class ReadmeTourTest {
         .isEqualTo(2);
     assertThat(eventCount(dir.resolve("fund/data/node.db"), "COMPUTATION_REQUESTED")).isEqualTo(1);
     assertThat(Files.readString(dir.resolve("trace.html"))).contains("VERIFIED");
+    // The insurer's node holds the fund to a head of its log, on record in its own.
+    assertThat(eventCount(dir.resolve("insurer/data/node.db"), "PEER_HEAD_RECEIVED")).isPositive();
+    assertThat(eventCount(dir.resolve("insurer/data/node.db"), "PEER_LOG_INCONSISTENT")).isZero();
   }
 
   private static int eventCount(Path db, String type) throws SQLException {
