@@ -243,6 +243,13 @@ class PeerHeadsOverMtlsTest {
     return single(node, trace, EventType.COMPUTATION_FINISHED).details().get("peerHead").asText();
   }
 
+  private static long count(SluiceNode node, String trace, EventType type) {
+    node.audit().flush().join();
+    return node.audit().store().entriesByTrace(trace).stream()
+        .filter(e -> e.event().type() == type)
+        .count();
+  }
+
   private static CliRunner.Result checkPeer(String config) {
     return CliRunner.run("audit", "check-peer", "--config", config, "--peer", "fund", "--json");
   }
@@ -254,7 +261,9 @@ class PeerHeadsOverMtlsTest {
   }
 
   private static AuditEvent single(SluiceNode node, String trace, EventType type) {
-    node.audit().flush().join();
+    // The sender records the end of the exchange once the stream has closed, which may be a moment
+    // after the receiver's CLI returned: wait for the entry, then require exactly one.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> count(node, trace, type) > 0);
     List<AuditEvent> events =
         node.audit().store().entriesByTrace(trace).stream()
             .map(AuditEntry::event)
