@@ -18,7 +18,8 @@ import io.sluice.proto.v1.PreparePsiResponse;
 import io.sluice.proto.v1.PsiSummary;
 import io.sluice.proto.v1.RequestContractRequest;
 import io.sluice.proto.v1.RunPsiRequest;
-import io.sluice.proto.v1.RunPsiUpdate;
+import io.sluice.proto.v1.RunRequest;
+import io.sluice.proto.v1.RunUpdate;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -202,22 +203,24 @@ public final class PsiBenchmark {
       Path input,
       List<KeyColumn> keys,
       Path output) {
-    Iterator<RunPsiUpdate> updates =
+    Iterator<RunUpdate> updates =
         ComputeControlServiceGrpc.newBlockingStub(insurer)
             .withDeadlineAfter(2, TimeUnit.HOURS)
-            .runPsi(
-                RunPsiRequest.newBuilder()
-                    .setAgreementId(agreementId)
-                    .setMode(mode)
-                    .setInputPath(input.toString())
-                    .addAllKeys(keys)
-                    .setOutputPath(output.toString())
+            .run(
+                RunRequest.newBuilder()
+                    .setPsi(
+                        RunPsiRequest.newBuilder()
+                            .setAgreementId(agreementId)
+                            .setMode(mode)
+                            .setInputPath(input.toString())
+                            .addAllKeys(keys)
+                            .setOutputPath(output.toString()))
                     .build());
     PsiSummary summary = null;
     while (updates.hasNext()) {
-      RunPsiUpdate u = updates.next();
+      RunUpdate u = updates.next();
       if (u.hasSummary()) {
-        summary = u.getSummary();
+        summary = u.getSummary().getPsi();
       }
     }
     if (summary == null) {

@@ -1,5 +1,6 @@
 package io.sluice.compute;
 
+import io.sluice.compute.runtime.UseLedger;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
@@ -29,17 +30,20 @@ import java.util.Set;
  * certificate keeps the agreement; see {@link Agreements#check}), it is valid now, the caller is
  * its consumer, its policy permits this computation (mode, key columns, input rows, output columns,
  * minimum group size, the consumer's claims, the agreed purpose, and no violated duty), a PSI
- * agreement binds its key columns and input size, every duty is one this node can carry out, and a
- * use is left — counted atomically in the store, so two concurrent runs cannot both take the last
- * use. Nothing is counted unless everything else holds.
+ * agreement binds its key columns and input size, and every duty is one this node can carry out.
+ * The use is counted afterwards, by the computation runtime's {@link UseLedger} (atomically, once
+ * per session id, so two concurrent runs cannot both take the last use): nothing is counted unless
+ * everything else holds.
  */
 public final class ComputeGuard {
   private final NegotiationStore store;
+  private final UseLedger ledger;
   private final AuthorityTrust trust;
   private final Clock clock;
 
-  public ComputeGuard(NegotiationStore store, AuthorityTrust trust, Clock clock) {
+  public ComputeGuard(NegotiationStore store, UseLedger ledger, AuthorityTrust trust, Clock clock) {
     this.store = store;
+    this.ledger = ledger;
     this.trust = trust;
     this.clock = clock;
   }
@@ -68,6 +72,8 @@ public final class ComputeGuard {
    * @param inputRows for PSI, the distinct keys the consumer submits
    * @param keyColumns for PSI, the provider's key columns (canonical {@code sluice:keyColumns}
    *     text); null for other kinds
+   * @param sessionId the session this computation runs as: a retry of a session that holds its
+   *     reservation is judged without counting its own use twice
    */
   public record Intent(
       String agreementId,
@@ -75,11 +81,13 @@ public final class ComputeGuard {
       long inputRows,
       Set<String> outputColumns,
       String keyColumns,
-      PeerIdentity consumer) {}
+      PeerIdentity consumer,
+      String sessionId) {}
 
   /**
    * A computation that passed every check but has not spent its use yet: the caller prepares what
-   * it can still fail on locally, then {@link #spend}s the use.
+   * it can still fail on locally, then the runtime reserves the use ({@link #maxUses}) and the
+   * guard makes the {@link #permit}.
    */
   public static final class Judged {
     private final NegotiationStore.StoredAgreement stored;
@@ -100,31 +108,26 @@ public final class ComputeGuard {
       this.minResultGroupSize = minResultGroupSize;
       this.duties = duties;
     }
-  }
 
-  /** {@link #judge} and {@link #spend} at once. */
-  public Permit admit(Intent intent, Duties duties) {
-    return spend(judge(intent, duties));
+    /** The agreement's use count; negative when it sets none. */
+    public long maxUses() {
+      return terms.maxUseCount().orElse(-1);
+    }
   }
 
   /**
-   * Counts one use of a judged computation.
-   *
-   * @throws SluiceException USE_COUNT_EXHAUSTED when none is left
+   * The permit of a judged computation whose use the runtime reserved (see {@link
+   * io.sluice.compute.runtime.ComputationRuntime#open}): the guard judges, the runtime counts.
    */
-  public Permit spend(Judged judged) {
-    long maxUses = judged.terms.maxUseCount().orElse(-1);
-    long use = store.countUse(judged.stored.agreementId(), maxUses);
-    if (use < 0) {
-      throw new SluiceException(
-          ErrorCode.USE_COUNT_EXHAUSTED,
-          "agreement " + judged.stored.agreementId() + " has used all of its " + maxUses + " uses");
+  public Permit permit(Judged judged, UseLedger.Reservation reservation) {
+    if (!reservation.termsId().equals(judged.stored.agreementId())) {
+      throw new IllegalArgumentException("a reservation of another agreement");
     }
     return new Permit(
         judged.agreement,
         judged.minResultGroupSize,
         judged.terms.maxInputRows().orElse(Long.MAX_VALUE),
-        use,
+        reservation.useNumber(),
         judged.duties);
   }
 
@@ -197,7 +200,7 @@ public final class ComputeGuard {
             .claims(intent.consumer().claims())
             .clock(Clock.fixed(now, ZoneOffset.UTC))
             .agreementStart(Instant.ofEpochMilli(agreement.getValidFromMs()))
-            .useCount(stored.useCount())
+            .useCount(usedBefore(stored, intent.sessionId()))
             .computation(computation);
     if (!agreement.getPurpose().isEmpty()) {
       request.purpose(agreement.getPurpose());
@@ -221,6 +224,19 @@ public final class ComputeGuard {
       }
     }
     return new Judged(stored, agreement, terms, k, decision.duties());
+  }
+
+  /**
+   * The uses counted before this session: a session that holds its reservation already (a retry) is
+   * not counted against itself.
+   */
+  private long usedBefore(NegotiationStore.StoredAgreement stored, String sessionId) {
+    boolean holds =
+        ledger
+            .state(stored.agreementId(), sessionId)
+            .filter(s -> s == UseLedger.State.RESERVED)
+            .isPresent();
+    return holds ? Math.max(0, stored.useCount() - 1) : stored.useCount();
   }
 
   /**

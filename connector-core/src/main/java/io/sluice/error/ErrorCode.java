@@ -38,6 +38,14 @@ public enum ErrorCode {
    * a different request: the id names one request only.
    */
   REQUEST_ID_REUSED(410, ErrorCategory.CONFLICT),
+  // 43x: the computation runtime
+  /**
+   * A computation session id whose use was spent (something derived from the data left a node) came
+   * back: a session runs at most once; a new run takes a new session id.
+   */
+  SESSION_SPENT(430, ErrorCategory.CONFLICT),
+  /** A computation session id that is running now on this node came again. */
+  SESSION_RUNNING(431, ErrorCategory.CONFLICT),
   // 5xx: limits
   RESOURCE_EXHAUSTED(500, ErrorCategory.RESOURCE_EXHAUSTED),
   USE_COUNT_EXHAUSTED(501, ErrorCategory.RESOURCE_EXHAUSTED),

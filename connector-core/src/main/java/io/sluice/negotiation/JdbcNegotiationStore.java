@@ -384,32 +384,6 @@ public final class JdbcNegotiationStore implements NegotiationStore {
         });
   }
 
-  @Override
-  public long countUse(String agreementId, long maxUses) {
-    return db.inTransaction(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE agreements SET use_count = use_count + 1 WHERE agreement_id = ?"
-                      + " AND (? < 0 OR use_count < ?)")) {
-            s.setString(1, agreementId);
-            s.setLong(2, maxUses);
-            s.setLong(3, maxUses);
-            if (s.executeUpdate() != 1) {
-              return -1L;
-            }
-          }
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT use_count FROM agreements WHERE agreement_id = ?")) {
-            s.setString(1, agreementId);
-            try (ResultSet r = s.executeQuery()) {
-              r.next();
-              return r.getLong(1);
-            }
-          }
-        });
-  }
-
   private static List<StoredAgreement> agreements(Connection c, String sql, String... args)
       throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {

@@ -86,10 +86,4 @@ public interface NegotiationStore {
 
   /** Marks an agreement terminated for future use; true if it changed. */
   boolean terminateAgreement(String agreementId, String reason);
-
-  /**
-   * Atomically counts one use of an agreement if fewer than {@code maxUses} were counted (no limit
-   * when maxUses is negative); returns the new count, or -1 when exhausted.
-   */
-  long countUse(String agreementId, long maxUses);
 }

@@ -1,8 +1,8 @@
 package io.sluice.psi;
 
+import io.sluice.compute.runtime.WireFrame;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
-import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -25,10 +25,10 @@ import java.util.Objects;
  */
 public record Frame(FrameType type, long sequence, byte[] payload) {
   /** Encoding version. */
-  public static final int VERSION = 1;
+  public static final int VERSION = WireFrame.VERSION;
 
   /** Bytes before the payload. */
-  public static final int HEADER_LENGTH = 14;
+  public static final int HEADER_LENGTH = WireFrame.HEADER_LENGTH;
 
   public Frame {
     Objects.requireNonNull(type, "type");
@@ -40,13 +40,7 @@ public record Frame(FrameType type, long sequence, byte[] payload) {
 
   /** The wire bytes. */
   public byte[] encode() {
-    return ByteBuffer.allocate(HEADER_LENGTH + payload.length)
-        .put((byte) VERSION)
-        .put((byte) type.code())
-        .putLong(sequence)
-        .putInt(payload.length)
-        .put(payload)
-        .array();
+    return toWire().encode();
   }
 
   /** Length of {@link #encode()}. */
@@ -70,36 +64,17 @@ public record Frame(FrameType type, long sequence, byte[] payload) {
    *     disagrees with the frame's length, an unknown version or type, or a negative sequence
    */
   public static Frame decode(byte[] bytes, int maxFrameBytes) {
-    Objects.requireNonNull(bytes, "bytes");
-    if (bytes.length > maxFrameBytes) {
-      throw new SluiceException(
-          ErrorCode.RESOURCE_EXHAUSTED,
-          "PSI frame of " + bytes.length + " bytes exceeds the maximum of " + maxFrameBytes);
-    }
-    if (bytes.length < HEADER_LENGTH) {
-      throw malformed("PSI frame shorter than its header");
-    }
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    int version = in.get() & 0xff;
-    if (version != VERSION) {
-      throw malformed("unsupported PSI frame version " + version);
-    }
-    FrameType type = FrameType.ofCode(in.get() & 0xff);
-    long sequence = in.getLong();
-    if (sequence < 0) {
-      throw malformed("negative PSI frame sequence number");
-    }
-    long length = in.getInt() & 0xffffffffL;
-    if (length != bytes.length - HEADER_LENGTH) {
-      throw malformed("PSI frame length field does not match the frame");
-    }
-    byte[] payload = new byte[(int) length];
-    in.get(payload);
-    return new Frame(type, sequence, payload);
+    return of(WireFrame.decode(bytes, maxFrameBytes, PsiFrames.VOCABULARY));
   }
 
-  private static SluiceException malformed(String message) {
-    return new SluiceException(ErrorCode.MALFORMED_MESSAGE, message);
+  /** This frame as the runtime carries it. */
+  public WireFrame toWire() {
+    return new WireFrame(type.code(), sequence, payload);
+  }
+
+  /** A frame the runtime carried, which {@link PsiFrames#VOCABULARY} knows. */
+  public static Frame of(WireFrame wire) {
+    return new Frame(FrameType.ofCode(wire.type()), wire.sequence(), wire.payload());
   }
 
   @Override

@@ -2,9 +2,14 @@ package io.sluice.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.sluice.compute.runtime.FrameVocabulary;
+import io.sluice.compute.runtime.PeerChannel;
+import io.sluice.compute.runtime.WireFrame;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +38,34 @@ class ModuleBoundariesTest {
         .dependOnClassesThat()
         .haveSimpleNameEndingWith("Grpc")
         .because("connector-core must stay transport-agnostic (see ARCHITECTURE.md)")
+        .check(CORE);
+  }
+
+  @Test
+  void theRuntimeKnowsNoComputationKind() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.sluice.compute.runtime..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.sluice.psi..", "io.sluice.compute")
+        .because("kinds plug into the runtime; the runtime names none of them (docs/runtime.md)")
+        .check(CORE);
+  }
+
+  @Test
+  void psiUsesOnlyTheRuntimesFrameAndChannelContract() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.sluice.psi..")
+        .should()
+        .dependOnClassesThat(
+            JavaClass.Predicates.resideInAPackage("io.sluice.compute.runtime..")
+                .and(
+                    DescribedPredicate.not(
+                        JavaClass.Predicates.belongToAnyOf(
+                            WireFrame.class, FrameVocabulary.class, PeerChannel.class))))
+        .because("sessions, uses and allocators are the runtime's; PSI only speaks in frames")
         .check(CORE);
   }
 }

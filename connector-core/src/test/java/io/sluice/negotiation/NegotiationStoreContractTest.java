@@ -3,9 +3,12 @@ package io.sluice.negotiation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.compute.runtime.JdbcUseLedger;
+import io.sluice.compute.runtime.UseLedger;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.store.Database;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -177,11 +180,20 @@ abstract class NegotiationStoreContractTest {
       assertThat(stored.finalized()).isTrue();
       assertThat(stored.signedAgreement()).containsExactly(1, 2);
 
-      assertThat(store.countUse("a1", 2)).isEqualTo(1);
-      assertThat(store.countUse("a1", 2)).isEqualTo(2);
-      assertThat(store.countUse("a1", 2)).isEqualTo(-1);
-      assertThat(store.countUse("a1", -1)).isEqualTo(3);
-      assertThat(store.countUse("missing", -1)).isEqualTo(-1);
+      // The agreement's use count is kept in its row by the runtime's ledger, once per session.
+      UseLedger uses = new JdbcUseLedger(db, JdbcUseLedger.Counter.AGREEMENTS, Clock.systemUTC());
+      assertThat(uses.reserve("a1", "s1", 2).useNumber()).isEqualTo(1);
+      assertThat(uses.reserve("a1", "s2", 2).useNumber()).isEqualTo(2);
+      assertThatThrownBy(() -> uses.reserve("a1", "s3", 2))
+          .isInstanceOfSatisfying(
+              SluiceException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.USE_COUNT_EXHAUSTED));
+      assertThat(uses.reserve("a1", "s3", -1).useNumber()).isEqualTo(3);
+      assertThatThrownBy(() -> uses.reserve("missing", "s1", -1))
+          .isInstanceOfSatisfying(
+              SluiceException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.AGREEMENT_NOT_USABLE));
+      assertThat(store.agreement("a1").orElseThrow().useCount()).isEqualTo(3);
 
       assertThat(store.terminateAgreement("a1", "no longer needed")).isTrue();
       assertThat(store.terminateAgreement("a1", "again")).isFalse();
@@ -214,13 +226,24 @@ abstract class NegotiationStoreContractTest {
               0));
       var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
       try {
-        var futures = new java.util.ArrayList<java.util.concurrent.Future<Long>>();
+        UseLedger uses = new JdbcUseLedger(db, JdbcUseLedger.Counter.AGREEMENTS, Clock.systemUTC());
+        var futures = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
         for (int i = 0; i < 40; i++) {
-          futures.add(pool.submit(() -> store.countUse("a1", 25)));
+          String session = "s" + i;
+          futures.add(
+              pool.submit(
+                  () -> {
+                    try {
+                      return uses.reserve("a1", session, 25).useNumber() > 0;
+                    } catch (SluiceException e) {
+                      assertThat(e.code()).isEqualTo(ErrorCode.USE_COUNT_EXHAUSTED);
+                      return false;
+                    }
+                  }));
         }
         long granted = 0;
         for (var f : futures) {
-          if (f.get() > 0) {
+          if (f.get()) {
             granted++;
           }
         }

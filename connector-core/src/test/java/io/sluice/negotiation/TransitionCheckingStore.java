@@ -136,9 +136,4 @@ final class TransitionCheckingStore implements NegotiationStore {
   public boolean terminateAgreement(String agreementId, String reason) {
     return delegate.terminateAgreement(agreementId, reason);
   }
-
-  @Override
-  public long countUse(String agreementId, long maxUses) {
-    return delegate.countUse(agreementId, maxUses);
-  }
 }

@@ -18,6 +18,9 @@ import io.sluice.catalog.Catalog;
 import io.sluice.compute.ComputeGuard;
 import io.sluice.compute.DutyLedger;
 import io.sluice.compute.SenderTables;
+import io.sluice.compute.runtime.ComputationRuntime;
+import io.sluice.compute.runtime.JdbcUseLedger;
+import io.sluice.compute.runtime.UseLedger;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.CertificateHistory;
@@ -30,11 +33,10 @@ import io.sluice.node.audit.AuditGrpcService;
 import io.sluice.node.audit.PeerHeadChecks;
 import io.sluice.node.cli.SluiceCli;
 import io.sluice.node.compute.ComputeContext;
+import io.sluice.node.compute.ComputeServices;
 import io.sluice.node.compute.ComputeSessions;
 import io.sluice.node.compute.ConsumerResults;
 import io.sluice.node.compute.HeadExchange;
-import io.sluice.node.compute.PsiReceiverService;
-import io.sluice.node.compute.PsiSenderService;
 import io.sluice.node.config.NodeConfig;
 import io.sluice.node.grpc.AuthenticatingInterceptor;
 import io.sluice.node.grpc.CatalogGrpcService;
@@ -100,6 +102,7 @@ public final class SluiceNode implements AutoCloseable {
   private final AuditLog audit;
   private final ResultRetention results;
   private final BufferAllocator allocator;
+  private final ComputeSessions sessions;
   private final Deque<AutoCloseable> resources;
 
   private SluiceNode(
@@ -113,6 +116,7 @@ public final class SluiceNode implements AutoCloseable {
       AuditLog audit,
       ResultRetention results,
       BufferAllocator allocator,
+      ComputeSessions sessions,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.identity = identity;
@@ -124,6 +128,7 @@ public final class SluiceNode implements AutoCloseable {
     this.audit = audit;
     this.results = results;
     this.allocator = allocator;
+    this.sessions = sessions;
     this.resources = resources;
   }
 
@@ -232,11 +237,25 @@ public final class SluiceNode implements AutoCloseable {
     PeerHeadStore peerHeads = new PeerHeadStore(database);
     HeadIssuer issuer = new HeadIssuer(peerHeads, audit, clock);
     HeadWitness witness = new HeadWitness(peerHeads, audit, identity.trust(), self, clock);
+    // The uses of agreements, once per session; what a crash left reserved (nothing of those
+    // sessions left this node: a use is spent before the first frame goes out) comes back now.
+    UseLedger uses = new JdbcUseLedger(database, JdbcUseLedger.Counter.AGREEMENTS, clock);
+    int returned = uses.giveBackAll();
+    if (returned > 0) {
+      log.info("gave back {} agreement uses that unfinished sessions had reserved", returned);
+    }
+    ComputationRuntime runtime =
+        new ComputationRuntime(
+            uses,
+            allocator,
+            timers,
+            new ComputationRuntime.Limits(
+                Math.min(1L << 30, limits.memoryBytes()), Duration.ofHours(6)));
     ComputeContext compute =
         new ComputeContext(
             identity.credentials().identity(),
             negotiationStore,
-            new ComputeGuard(negotiationStore, identity.trust(), clock),
+            new ComputeGuard(negotiationStore, uses, identity.trust(), clock),
             catalog,
             audit,
             clock,
@@ -248,12 +267,16 @@ public final class SluiceNode implements AutoCloseable {
             new DutyLedger(database),
             timers,
             new HeadExchange(issuer, witness, identity.credentials().certificate()),
+            runtime,
             new ComputeContext.Limits(
                 Duration.ofHours(24),
                 limits.maxMessageBytes() - 64 * 1024,
                 Math.min(1L << 30, limits.memoryBytes()),
                 Duration.ofHours(6),
                 Duration.ofMillis(limits.startTimeoutMillis())));
+
+    ComputeServices computations =
+        new ComputeServices(compute, new ConsumerResults(results, releases));
 
     NodeHealth health = new NodeHealth();
     AuthenticatingInterceptor authentication =
@@ -299,7 +322,7 @@ public final class SluiceNode implements AutoCloseable {
                     errors,
                     authentication,
                     traces))
-            .addService(secured(new PsiSenderService(compute), errors, authentication, traces))
+            .addService(secured(computations.responder(), errors, authentication, traces))
             .addService(
                 secured(
                     new AuditGrpcService(
@@ -311,12 +334,7 @@ public final class SluiceNode implements AutoCloseable {
                     errors,
                     authentication,
                     traces))
-            .addService(
-                secured(
-                    new PsiReceiverService(compute, new ConsumerResults(results, releases)),
-                    errors,
-                    authentication,
-                    traces))
+            .addService(secured(computations.initiator(), errors, authentication, traces))
             .addService(
                 secured(new ResultGrpcService(self, results), errors, authentication, traces))
             .addService(ServerInterceptors.intercept(health.service(), authentication))
@@ -407,6 +425,7 @@ public final class SluiceNode implements AutoCloseable {
         audit,
         results,
         allocator,
+        sessions,
         resources);
   }
 
@@ -523,6 +542,11 @@ public final class SluiceNode implements AutoCloseable {
   /** Arrow memory the node's computations hold right now (0 when none runs). */
   public long allocatedMemory() {
     return allocator.getAllocatedMemory();
+  }
+
+  /** Computations running on this node now, on either side. */
+  public int runningComputations() {
+    return sessions.running();
   }
 
   /** Blocks until the server stops. */

@@ -11,7 +11,8 @@ import io.sluice.proto.v1.PreparePsiRequest;
 import io.sluice.proto.v1.PreparePsiResponse;
 import io.sluice.proto.v1.PsiSummary;
 import io.sluice.proto.v1.RunPsiRequest;
-import io.sluice.proto.v1.RunPsiUpdate;
+import io.sluice.proto.v1.RunRequest;
+import io.sluice.proto.v1.RunUpdate;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,6 +107,15 @@ final class ComputeCommand implements Runnable {
     Path output;
 
     @Option(
+        names = "--session-id",
+        paramLabel = "ID",
+        description =
+            "Run as this session (letters, digits, . _ : -; at most 64), to retry a run that failed"
+                + " before anything left this node: its use is counted once. A session whose use"
+                + " was spent is refused. Default: a new session.")
+    String sessionId;
+
+    @Option(
         names = "--batch-size",
         paramLabel = "N",
         description = "Rows per frame (default 32768).")
@@ -134,16 +144,20 @@ final class ComputeCommand implements Runnable {
       ProgressDisplay progress = new ProgressDisplay(err, System.console() != null && !common.json);
       PsiSummary summary = null;
       try (NodeClient client = NodeClient.connect(common.config, null)) {
-        Iterator<RunPsiUpdate> updates =
+        Iterator<RunUpdate> updates =
             ComputeControlServiceGrpc.newBlockingStub(client.channel())
                 .withDeadlineAfter(6, TimeUnit.HOURS)
-                .runPsi(request.build());
+                .run(
+                    RunRequest.newBuilder()
+                        .setSessionId(sessionId == null ? "" : sessionId)
+                        .setPsi(request)
+                        .build());
         while (updates.hasNext()) {
-          RunPsiUpdate u = updates.next();
+          RunUpdate u = updates.next();
           if (u.hasProgress()) {
             progress.update(u.getProgress().getStage(), u.getProgress().getRows());
           } else if (u.hasSummary()) {
-            summary = u.getSummary();
+            summary = u.getSummary().getPsi();
           }
         }
       } catch (StatusRuntimeException e) {

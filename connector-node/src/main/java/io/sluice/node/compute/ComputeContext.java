@@ -9,6 +9,7 @@ import io.sluice.compute.KeyBinding;
 import io.sluice.compute.PayloadCodec;
 import io.sluice.compute.RowStream;
 import io.sluice.compute.SenderTables;
+import io.sluice.compute.runtime.ComputationRuntime;
 import io.sluice.crypto.oprf.OprfPrivateKey;
 import io.sluice.crypto.oprf.OprfSuite;
 import io.sluice.data.ContentDigest;
@@ -21,7 +22,6 @@ import io.sluice.identity.PeerIdentity;
 import io.sluice.negotiation.NegotiationStore;
 import io.sluice.node.grpc.PeerChannels;
 import io.sluice.psi.PsiConfig;
-import io.sluice.psi.PsiMode;
 import io.sluice.psi.SenderTable;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -41,6 +41,7 @@ import org.apache.arrow.memory.BufferAllocator;
  * @param duties the duties this node found violated
  * @param timers runs the sessions' watchdogs (deadlines)
  * @param heads exchanges audit-log heads with the peer at the end of every computation
+ * @param runtime opens every session: its use, allocator and deadline
  */
 public record ComputeContext(
     PeerIdentity identity,
@@ -57,6 +58,7 @@ public record ComputeContext(
     DutyLedger duties,
     java.util.concurrent.ScheduledExecutorService timers,
     HeadExchange heads,
+    ComputationRuntime runtime,
     Limits limits) {
 
   /**
@@ -115,18 +117,6 @@ public record ComputeContext(
           .info("no audit heads exchanged with {}: {}", peer, e.getMessage());
       return "not exchanged";
     }
-  }
-
-  /** The mode named as agreements name it; anything else is an INVALID_ARGUMENT. */
-  static PsiMode mode(String name) {
-    for (PsiMode m : PsiMode.values()) {
-      if (m.policyName().equals(name)) {
-        return m;
-      }
-    }
-    throw new SluiceException(
-        ErrorCode.INVALID_ARGUMENT,
-        "unknown PSI mode '" + name + "' (psi, psi-cardinality, psi-label)");
   }
 
   static int batchSize(int requested) {

@@ -78,7 +78,7 @@ public final class ComputeSessions implements AutoCloseable {
   }
 
   /** Sessions running now. */
-  int running() {
+  public int running() {
     return running.size();
   }
 

@@ -3,13 +3,14 @@ package io.sluice.node.compute;
 import io.sluice.audit.AuditEvent;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.EventType;
+import io.sluice.compute.runtime.FrameObserver;
+import io.sluice.compute.runtime.FrameVocabulary;
+import io.sluice.compute.runtime.WireFrame;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
-import io.sluice.psi.Frame;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,16 +23,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes every PSI frame sent or received to the audit log: the stream (session id and direction,
- * the same on both nodes), the frame's sequence number, its rows and bytes, and SHA-256 of the
- * bytes exactly as they crossed the wire — so a trace can pair each side's entries.
+ * Writes every frame of a computation sent or received to the audit log: the stream (session id and
+ * direction, the same on both nodes), the frame's sequence number, its rows and bytes, and SHA-256
+ * of the bytes exactly as they crossed the wire — so a trace can pair each side's entries.
  *
  * <p>It fails closed: an entry that cannot be stored stops the session ({@link #onFailure}) with
  * {@code AUDIT_APPEND_FAILED}. Frame entries are queued without waiting (the data path must not
  * wait for the store); {@link #settle()} waits until every entry so far is stored and fails if one
  * was not, and {@link #durable} stores one entry before the session goes on.
  */
-final class FrameAudit implements GrpcPsiChannel.FrameListener {
+final class FrameAudit implements FrameObserver {
   private static final Logger LOG = LoggerFactory.getLogger(FrameAudit.class);
 
   /** How long a session waits for the audit log to store what must be durable. */
@@ -53,6 +54,7 @@ final class FrameAudit implements GrpcPsiChannel.FrameListener {
   private final String inboundStream;
   private final AtomicReference<SluiceException> failure = new AtomicReference<>();
   private volatile Consumer<SluiceException> onFailure = e -> {};
+  private volatile FrameVocabulary frames;
 
   FrameAudit(
       AuditLog log,
@@ -74,25 +76,31 @@ final class FrameAudit implements GrpcPsiChannel.FrameListener {
     this.inboundStream = sessionId + "/" + (receiver ? TO_RECEIVER : TO_SENDER);
   }
 
+  /** The admitted kind's frames, which name the frame entries. */
+  void frames(FrameVocabulary vocabulary) {
+    this.frames = vocabulary;
+  }
+
   @Override
-  public void sent(Frame frame, byte[] bytes) {
+  public void sent(String to, WireFrame frame, byte[] bytes) {
     append(frameEvent(EventType.FRAME_SENT, outboundStream, frame, bytes));
   }
 
   @Override
-  public void received(Frame frame, byte[] bytes) {
+  public void received(String from, WireFrame frame, byte[] bytes) {
     append(frameEvent(EventType.FRAME_RECEIVED, inboundStream, frame, bytes));
   }
 
-  private AuditEvent frameEvent(EventType type, String stream, Frame frame, byte[] bytes) {
+  private AuditEvent frameEvent(EventType type, String stream, WireFrame frame, byte[] bytes) {
+    FrameVocabulary vocabulary = frames;
     return event(type)
         .frame(
             stream,
             frame.sequence(),
-            frame.dataRows(),
+            vocabulary.dataRows(frame),
             bytes.length,
             AuditEvent.sha256(ByteBuffer.wrap(bytes)))
-        .detail("frameType", frame.type().name().toLowerCase(Locale.ROOT))
+        .detail("frameType", vocabulary.name(frame.type()))
         .build();
   }
 

@@ -51,6 +51,14 @@ final class SessionStop implements ComputeSessions.Stoppable {
     endStream.accept(why);
   }
 
+  /** Throws the stop's reason if the session was stopped. */
+  void checkNotStopped() {
+    SluiceException why = reason.get();
+    if (why != null) {
+      throw why;
+    }
+  }
+
   Optional<SluiceException> reason() {
     return Optional.ofNullable(reason.get());
   }

@@ -24,7 +24,8 @@ import io.sluice.proto.v1.KeyColumn;
 import io.sluice.proto.v1.PsiSummary;
 import io.sluice.proto.v1.RequestContractRequest;
 import io.sluice.proto.v1.RunPsiRequest;
-import io.sluice.proto.v1.RunPsiUpdate;
+import io.sluice.proto.v1.RunRequest;
+import io.sluice.proto.v1.RunUpdate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -253,24 +254,28 @@ public final class ClaimsDemo {
   private PsiSummary runPsi(NodeSession insurer, String agreementId, Path claims, Path output) {
     return insurer.call(
         c -> {
-          Iterator<RunPsiUpdate> updates =
+          Iterator<RunUpdate> updates =
               ComputeControlServiceGrpc.newBlockingStub(c)
                   .withDeadlineAfter(1, TimeUnit.HOURS)
-                  .runPsi(
-                      RunPsiRequest.newBuilder()
-                          .setAgreementId(agreementId)
-                          .setInputPath(claims.toAbsolutePath().toString())
-                          .addKeys(
-                              KeyColumn.newBuilder().setName("national_id").setCaseRule("upper"))
-                          .addKeys(KeyColumn.newBuilder().setName("visit_date"))
-                          .setMode("psi-label")
-                          .setOutputPath(output.toAbsolutePath().toString())
+                  .run(
+                      RunRequest.newBuilder()
+                          .setPsi(
+                              RunPsiRequest.newBuilder()
+                                  .setAgreementId(agreementId)
+                                  .setInputPath(claims.toAbsolutePath().toString())
+                                  .addKeys(
+                                      KeyColumn.newBuilder()
+                                          .setName("national_id")
+                                          .setCaseRule("upper"))
+                                  .addKeys(KeyColumn.newBuilder().setName("visit_date"))
+                                  .setMode("psi-label")
+                                  .setOutputPath(output.toAbsolutePath().toString()))
                           .build());
           PsiSummary summary = null;
           while (updates.hasNext()) {
-            RunPsiUpdate u = updates.next();
+            RunUpdate u = updates.next();
             if (u.hasSummary()) {
-              summary = u.getSummary();
+              summary = u.getSummary().getPsi();
             }
           }
           if (summary == null) {

@@ -301,23 +301,31 @@ class PsiDutiesOverMtlsTest {
    * (no consumer node in between) and ends it as {@code ending} says.
    */
   private void hostileSession(String agreement, Ending ending) {
-    GrpcPsiChannel channel = GrpcPsiChannel.client(8 << 20, "fund");
-    ComputeServiceGrpc.newStub(asInsurer).psi(channel.responseObserver());
+    GrpcPeerChannel channel = GrpcPeerChannel.client(8 << 20, "fund");
+    channel.frames(io.sluice.psi.PsiFrames.VOCABULARY);
+    ComputeServiceGrpc.newStub(asInsurer).open(channel.responseObserver());
     String session = UUID.randomUUID().toString();
     String key = "national_id:upper,visit_date";
     channel.sendControl(
         ComputeMessage.newBuilder()
-            .setStart(
-                PsiStart.newBuilder()
-                    .setAgreementId(agreement)
-                    .setSessionId(session)
-                    .setMode("psi")
-                    .setKeyColumns(key)
-                    .setReceiverRows(2))
+            .setOpen(
+                io.sluice.proto.v1.ComputationStart.newBuilder()
+                    .setPsi(
+                        PsiStart.newBuilder()
+                            .setAgreementId(agreement)
+                            .setSessionId(session)
+                            .setMode("psi")
+                            .setKeyColumns(key)
+                            .setReceiverRows(2)))
             .build());
-    assertThat(channel.receiveControl(Duration.ofSeconds(30)).getAccept().getNoticeRequired())
+    assertThat(
+            channel
+                .receiveControl(Duration.ofSeconds(30))
+                .getAccepted()
+                .getPsi()
+                .getNoticeRequired())
         .isTrue();
-    io.sluice.psi.PsiChannel view = channel.protocolView();
+    io.sluice.psi.PsiChannel view = io.sluice.psi.PsiFrames.over(channel.protocolView(), false);
     io.sluice.psi.PsiChannel wire =
         ending != Ending.ABORT_BEFORE_RESULT
             ? view
@@ -397,18 +405,21 @@ class PsiDutiesOverMtlsTest {
   @Test
   void theProviderRefusesADutyNoNodeCanCarryOutBeforeSpendingAUse() throws IOException {
     String agreement = agree("pay");
-    GrpcPsiChannel channel = GrpcPsiChannel.client(8 << 20, "fund");
-    ComputeServiceGrpc.newStub(asInsurer).psi(channel.responseObserver());
+    GrpcPeerChannel channel = GrpcPeerChannel.client(8 << 20, "fund");
+    channel.frames(io.sluice.psi.PsiFrames.VOCABULARY);
+    ComputeServiceGrpc.newStub(asInsurer).open(channel.responseObserver());
     channel.sendControl(
         ComputeMessage.newBuilder()
-            .setStart(
-                PsiStart.newBuilder()
-                    .setAgreementId(agreement)
-                    .setSessionId(UUID.randomUUID().toString())
-                    .setMode("psi-label")
-                    .setKeyColumns("national_id:upper,visit_date")
-                    .addPayloadColumns("settled_amount")
-                    .setReceiverRows(2))
+            .setOpen(
+                io.sluice.proto.v1.ComputationStart.newBuilder()
+                    .setPsi(
+                        PsiStart.newBuilder()
+                            .setAgreementId(agreement)
+                            .setSessionId(UUID.randomUUID().toString())
+                            .setMode("psi-label")
+                            .setKeyColumns("national_id:upper,visit_date")
+                            .addPayloadColumns("settled_amount")
+                            .setReceiverRows(2)))
             .build());
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> channel.receiveControl(Duration.ofSeconds(30)))

@@ -326,6 +326,26 @@ class PsiOverMtlsTest {
   }
 
   @Test
+  void aSessionRunsOnceAndARetryOfASpentSessionIsRefusedBeforeAnythingMoves() throws IOException {
+    String agreement = agree("twice");
+    String session = "retry-" + java.util.UUID.randomUUID();
+    CliRunner.Result first =
+        psi(agreement, "psi-label", dir.resolve("s1.csv"), "--session-id", session);
+    assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
+    assertThat(JSON.readTree(first.out()).get("sessionId").asText()).isEqualTo(session);
+    CliRunner.Result again =
+        psi(agreement, "psi-label", dir.resolve("s2.csv"), "--session-id", session);
+    assertThat(again.exitCode()).isNotZero();
+    assertThat(again.err()).contains("spent its use already");
+    assertThat(dir.resolve("s2.csv")).doesNotExist();
+    // One use on each side: the refused retry took none, and the second use is still there.
+    assertThat(insurer.negotiationStore().agreement(agreement).orElseThrow().useCount())
+        .isEqualTo(1);
+    assertThat(fund.negotiationStore().agreement(agreement).orElseThrow().useCount()).isEqualTo(1);
+    assertThat(psi(agreement, "psi-label", dir.resolve("s3.csv")).exitCode()).isZero();
+  }
+
+  @Test
   void cancellingTheCallerStopsBothSidesAndFreesEveryBuffer() throws Exception {
     String agreement = agree("any");
     Path big = dir.resolve("big-claims.csv");
@@ -353,22 +373,25 @@ class PsiOverMtlsTest {
       io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
       context.run(
           () ->
-              call.runPsi(
-                  io.sluice.proto.v1.RunPsiRequest.newBuilder()
-                      .setAgreementId(agreement)
-                      .setInputPath(big.toString())
-                      .addKeys(
-                          io.sluice.proto.v1.KeyColumn.newBuilder()
-                              .setName("national_id")
-                              .setCaseRule("upper"))
-                      .addKeys(io.sluice.proto.v1.KeyColumn.newBuilder().setName("visit_date"))
-                      .setMode("psi")
-                      .setBatchSize(256)
-                      .setOutputPath(dir.resolve("cancelled.arrow").toString())
+              call.run(
+                  io.sluice.proto.v1.RunRequest.newBuilder()
+                      .setPsi(
+                          io.sluice.proto.v1.RunPsiRequest.newBuilder()
+                              .setAgreementId(agreement)
+                              .setInputPath(big.toString())
+                              .addKeys(
+                                  io.sluice.proto.v1.KeyColumn.newBuilder()
+                                      .setName("national_id")
+                                      .setCaseRule("upper"))
+                              .addKeys(
+                                  io.sluice.proto.v1.KeyColumn.newBuilder().setName("visit_date"))
+                              .setMode("psi")
+                              .setBatchSize(256)
+                              .setOutputPath(dir.resolve("cancelled.arrow").toString()))
                       .build(),
                   new io.grpc.stub.StreamObserver<>() {
                     @Override
-                    public void onNext(io.sluice.proto.v1.RunPsiUpdate value) {
+                    public void onNext(io.sluice.proto.v1.RunUpdate value) {
                       progress.countDown();
                     }
 

@@ -60,8 +60,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The provider's node enforces the agreement by itself. Every test here talks to the fund's node
- * with a hostile client written in the test: a raw {@code ComputeService/Psi} stream over mTLS with
- * the consumer's (or another participant's) certificate, which skips every check of our own
+ * with a hostile client written in the test: a raw {@code ComputeService/Open} stream over mTLS
+ * with the consumer's (or another participant's) certificate, which skips every check of our own
  * consumer node and CLI, and writes handshake and data frames by hand from docs/psi.md. Each
  * refusal must come from the fund, with its reason, and be in the fund's audit log; a refusal
  * before the session starts moves no frame.
@@ -100,6 +100,7 @@ class PsiProviderEnforcementTest {
     Files.writeString(fundDir.resolve("settlements.csv"), csv);
     Files.writeString(fundDir.resolve("label.json"), offer(30));
     Files.writeString(fundDir.resolve("once.json"), offer(1));
+    Files.writeString(fundDir.resolve("plain.json"), withoutInform(offer(30)));
     Files.writeString(
         fundDir.resolve("brief.json"),
         offer(30, Instant.now().plus(Duration.ofDays(1)).toString()));
@@ -107,6 +108,7 @@ class PsiProviderEnforcementTest {
         "datasets:\n  - id: settlements\n    source: settlements.csv\n    offers:\n"
             + "      - {id: label, policy: label.json}\n      - {id: once, policy: once.json}\n"
             + "      - {id: brief, policy: brief.json}\n"
+            + "      - {id: plain, policy: plain.json}\n"
             + "limits: {startTimeoutMillis: 1000, maxSessions: 3}\n";
     Path fundConfig =
         TestNodes.provision(
@@ -179,6 +181,18 @@ class PsiProviderEnforcementTest {
     for (JsonNode c : (ArrayNode) root.get("permission").get(0).get("constraint")) {
       if (c.get("leftOperand").asText().equals("count")) {
         ((ObjectNode) c).put("rightOperand", uses);
+      }
+    }
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  /** The offer without its inform duty: a session admitted without a notice violates nothing. */
+  static String withoutInform(String offer) throws IOException {
+    ObjectNode root = (ObjectNode) JSON.readTree(offer);
+    ArrayNode duties = (ArrayNode) root.get("permission").get(0).get("duty");
+    for (int i = duties.size() - 1; i >= 0; i--) {
+      if (duties.get(i).get("action").asText().equals("inform")) {
+        duties.remove(i);
       }
     }
     return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -303,10 +317,128 @@ class PsiProviderEnforcementTest {
   void refusesAnAgreementWhoseUsesAreSpent() throws IOException {
     String once = agree("once");
     Hostile first = new Hostile(asInsurer);
-    first.start(validStart(once));
-    assertThat(first.next().hasAccept()).as("the first use is admitted").isTrue();
+    spendAUse(first, validStart(once).build());
     first.cancel();
+    awaitIdle();
     assertRefused(validStart(once), "count");
+  }
+
+  @Test
+  void aSessionIdWhoseUseWasSpentNeverRunsAgain() throws IOException {
+    String a = agree("plain");
+    PsiStart start = validStart(a).build();
+    Hostile first = new Hostile(asInsurer);
+    spendAUse(first, start);
+    first.cancel();
+    awaitAudited(first.trace, EventType.COMPUTATION_FAILED);
+    awaitIdle();
+    long used = fund.negotiationStore().agreement(a).orElseThrow().useCount();
+    assertThat(used).isEqualTo(1);
+
+    Hostile again = new Hostile(asInsurer);
+    again.start(start.toBuilder());
+    Status status = again.awaitEnd();
+    assertThat(status.getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(status.getDescription()).contains("spent its use already");
+    List<AuditEntry> entries =
+        assertAudited(again.trace, EventType.COMPUTATION_REFUSED, "SESSION_SPENT");
+    assertThat(entries).noneMatch(e -> e.event().type() == EventType.FRAME_SENT);
+    assertThat(fund.negotiationStore().agreement(a).orElseThrow().useCount()).isEqualTo(used);
+  }
+
+  @Test
+  void aSessionIdRunsOnceAtATime() throws IOException {
+    String a = agree("plain");
+    PsiStart start = validStart(a).build();
+    Hostile first = new Hostile(asInsurer);
+    first.start(start.toBuilder());
+    assertThat(first.next().hasAccepted()).isTrue();
+    Hostile twin = new Hostile(asInsurer);
+    twin.start(start.toBuilder());
+    Status status = twin.awaitEnd();
+    assertThat(status.getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(status.getDescription()).contains("is running already");
+    assertAudited(twin.trace, EventType.COMPUTATION_REFUSED, "SESSION_RUNNING");
+    first.cancel();
+    awaitAudited(first.trace, EventType.COMPUTATION_FAILED);
+    awaitIdle();
+    // Nothing of the fund's left it before the cancel (its HELLO waits for ours): the use came
+    // back.
+    assertThat(fund.negotiationStore().agreement(a).orElseThrow().useCount()).isZero();
+  }
+
+  @Test
+  void aSessionEndedBeforeTheFundSentAnythingCostsNoUseAndViolatesNoDuty() throws IOException {
+    String a = agree("label"); // with an inform duty
+    Hostile first = new Hostile(asInsurer);
+    first.start(validStart(a));
+    assertThat(first.next().hasAccepted()).isTrue();
+    first.cancel();
+    awaitAudited(first.trace, EventType.COMPUTATION_FAILED);
+    awaitIdle();
+    assertThat(fund.negotiationStore().agreement(a).orElseThrow().useCount()).isZero();
+    // No use was counted, so none is waiting for its notice: the next session is admitted.
+    Hostile next = new Hostile(asInsurer);
+    spendAUse(next, validStart(a).build());
+    next.cancel();
+    awaitAudited(next.trace, EventType.COMPUTATION_FAILED);
+    awaitIdle();
+    assertThat(fund.negotiationStore().agreement(a).orElseThrow().useCount()).isEqualTo(1);
+    // That one was spent and never notified: the duty stands violated now.
+    assertRefused(validStart(a), "violated");
+  }
+
+  /**
+   * Opens the session and exchanges handshakes: once the fund's HELLO (its key count) has left it,
+   * the session's use is spent.
+   */
+  private static void spendAUse(Hostile h, PsiStart start) {
+    h.start(start.toBuilder());
+    ComputeMessage accepted = h.next();
+    assertThat(accepted.hasAccepted()).as("the use is admitted").isTrue();
+    h.frame(FrameType.HELLO, 0, hello(start, accepted.getAccepted().getPsi().getKeyEpoch(), 5));
+    assertThat(h.next().hasFrame()).as("the fund's handshake").isTrue();
+  }
+
+  /**
+   * Waits until the fund runs no computation: a cancelled session ends on the fund's own thread,
+   * and until it has, it holds one of the fund's few session slots.
+   */
+  private void awaitIdle() {
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (fund.runningComputations() > 0) {
+      assertThat(System.nanoTime()).as("the fund's sessions ended").isLessThan(until);
+      sleep(20);
+    }
+    sleep(50); // the pool's thread takes a moment to be free again after its session
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Waits until the fund's log holds an entry of this type for the trace. */
+  private void awaitAudited(String trace, EventType type) {
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < until) {
+      fund.audit().flush().join();
+      if (fund.audit().store().entriesByTrace(trace).stream()
+          .anyMatch(e -> e.event().type() == type)) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("no " + type + " for trace " + trace);
   }
 
   @Test
@@ -316,7 +448,7 @@ class PsiProviderEnforcementTest {
     Hostile h = new Hostile(asInsurer);
     PsiStart start = validStart(agree("label")).setReceiverRows(5).build();
     h.start(start.toBuilder());
-    String epoch = h.next().getAccept().getKeyEpoch();
+    String epoch = h.next().getAccepted().getPsi().getKeyEpoch();
     h.frame(FrameType.HELLO, 0, hello(start, epoch, 6));
     Status status = h.awaitEnd();
     assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -329,7 +461,7 @@ class PsiProviderEnforcementTest {
     Hostile h = new Hostile(asInsurer);
     PsiStart start = validStart(agree("label")).setReceiverRows(2).build();
     h.start(start.toBuilder());
-    String epoch = h.next().getAccept().getKeyEpoch();
+    String epoch = h.next().getAccepted().getPsi().getKeyEpoch();
     h.frame(FrameType.HELLO, 0, hello(start, epoch, 2));
     h.frame(FrameType.BLINDED, 1, elements(3, 33));
     Status status = h.awaitEnd();
@@ -358,7 +490,7 @@ class PsiProviderEnforcementTest {
         Hostile h = new Hostile(asInsurer);
         h.start(validStart(agree("label")));
         ComputeMessage m = h.nextOrNull();
-        if (m != null && m.hasAccept()) {
+        if (m != null && m.hasAccepted()) {
           held.add(h);
         } else {
           refused = h.awaitEnd();
@@ -371,6 +503,7 @@ class PsiProviderEnforcementTest {
       assertThat(held).hasSizeLessThanOrEqualTo(3);
     } finally {
       held.forEach(Hostile::cancel);
+      awaitIdle();
     }
   }
 
@@ -474,7 +607,7 @@ class PsiProviderEnforcementTest {
           ComputeServiceGrpc.newStub(
                   ClientInterceptors.intercept(channel, TraceIds.clientInterceptor(trace)))
               .withDeadlineAfter(60, TimeUnit.SECONDS)
-              .psi(
+              .open(
                   new StreamObserver<>() {
                     @Override
                     public void onNext(ComputeMessage value) {
@@ -494,7 +627,10 @@ class PsiProviderEnforcementTest {
     }
 
     void start(PsiStart.Builder start) {
-      out.onNext(ComputeMessage.newBuilder().setStart(start).build());
+      out.onNext(
+          ComputeMessage.newBuilder()
+              .setOpen(io.sluice.proto.v1.ComputationStart.newBuilder().setPsi(start))
+              .build());
     }
 
     void frame(FrameType type, long sequence, byte[] payload) {

@@ -8,13 +8,14 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.sluice.compute.runtime.FrameObserver;
+import io.sluice.compute.runtime.FrameVocabulary;
+import io.sluice.compute.runtime.PeerChannel;
+import io.sluice.compute.runtime.WireFrame;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.node.grpc.StatusMapping;
 import io.sluice.proto.v1.ComputeMessage;
-import io.sluice.psi.Frame;
-import io.sluice.psi.FrameType;
-import io.sluice.psi.PsiChannel;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,34 +23,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link PsiChannel} over a gRPC bidirectional stream of {@link ComputeMessage}s, for either end.
- * Flow control runs both ways: we ask gRPC for the next inbound message only after one was taken
- * from the queue (so at most {@link #WINDOW} frames wait here), and {@link #send} waits while the
- * transport is not ready. The first message in each direction (start, accept) is a control message
- * outside the PSI protocol; see {@link #sendControl} and {@link #receiveControl}.
+ * A {@link PeerChannel} over a gRPC bidirectional stream of {@link ComputeMessage}s, for either
+ * end, for any computation kind (its {@link FrameVocabulary} says which frames exist and which one
+ * stops a session). Flow control runs both ways: we ask gRPC for the next inbound message only
+ * after one was taken from the queue (so at most {@link #WINDOW} frames wait here), and {@link
+ * #send} waits while the transport is not ready. The first message in each direction (start,
+ * accept) is a control message outside the kind's protocol; see {@link #sendControl} and {@link
+ * #receiveControl}.
  *
- * <p>Every frame sent and received is reported to a {@link FrameListener} with the exact bytes, so
+ * <p>Every frame sent and received is reported to a {@link FrameObserver} with the exact bytes, so
  * the audit log can record their digests.
  */
-public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
+public final class GrpcPeerChannel implements PeerChannel, ControlChannel {
   /** Inbound messages requested ahead: enough for the protocol's in-flight window plus control. */
   static final int WINDOW = 16;
-
-  /** Told about every frame crossing the channel. */
-  public interface FrameListener {
-    void sent(Frame frame, byte[] bytes);
-
-    void received(Frame frame, byte[] bytes);
-
-    FrameListener NONE =
-        new FrameListener() {
-          @Override
-          public void sent(Frame frame, byte[] bytes) {}
-
-          @Override
-          public void received(Frame frame, byte[] bytes) {}
-        };
-  }
 
   private static final Object END = new Object();
 
@@ -62,10 +49,11 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
   private final int maxFrameBytes;
   private final String peer;
   private volatile CallStreamObserver<ComputeMessage> outbound;
-  private volatile FrameListener listener = FrameListener.NONE;
+  private volatile FrameObserver listener = FrameObserver.NONE;
+  private volatile FrameVocabulary frames;
   private volatile boolean peerDone;
 
-  private GrpcPsiChannel(int maxFrameBytes, String peer) {
+  private GrpcPeerChannel(int maxFrameBytes, String peer) {
     this.maxFrameBytes = maxFrameBytes;
     this.peer = peer;
   }
@@ -73,9 +61,9 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
   /**
    * The server's end: wraps the response observer and returns the request observer to give gRPC.
    */
-  public static GrpcPsiChannel server(
+  public static GrpcPeerChannel server(
       StreamObserver<ComputeMessage> responses, int maxFrameBytes, String peer) {
-    GrpcPsiChannel channel = new GrpcPsiChannel(maxFrameBytes, peer);
+    GrpcPeerChannel channel = new GrpcPeerChannel(maxFrameBytes, peer);
     ServerCallStreamObserver<ComputeMessage> out =
         (ServerCallStreamObserver<ComputeMessage>) responses;
     out.disableAutoRequest();
@@ -125,8 +113,8 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
    * The client's end: the caller starts the call with {@link #responseObserver()} and then {@link
    * #attach}es the request stream gRPC returned.
    */
-  public static GrpcPsiChannel client(int maxFrameBytes, String peer) {
-    return new GrpcPsiChannel(maxFrameBytes, peer);
+  public static GrpcPeerChannel client(int maxFrameBytes, String peer) {
+    return new GrpcPeerChannel(maxFrameBytes, peer);
   }
 
   /** The response observer of a client call; it also takes over the call's flow control. */
@@ -136,7 +124,7 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
       @Override
       public void beforeStart(ClientCallStreamObserver<ComputeMessage> requests) {
         requests.disableAutoRequestWithInitial(WINDOW);
-        requests.setOnReadyHandler(GrpcPsiChannel.this::signalReady);
+        requests.setOnReadyHandler(GrpcPeerChannel.this::signalReady);
         outbound = requests;
         if (closed.get()) {
           // stopped before the call started: end it at once rather than leave it open
@@ -170,20 +158,26 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
   }
 
   /**
-   * This channel as a PSI party sees it, except that the party's normal close leaves the stream
-   * open: the node still exchanges the notice of use (or completes the call) after the protocol's
-   * last frame, and closes the stream itself. An abort still reaches the peer as a CANCEL frame.
+   * This channel as the kind's protocol sees it, except that the protocol's normal close leaves the
+   * stream open: the node still exchanges the notice of use and the audit heads after the
+   * protocol's last frame, and closes the stream itself. An abort still reaches the peer as the
+   * kind's stop frame.
    */
-  public PsiChannel protocolView() {
-    GrpcPsiChannel channel = this;
-    return new PsiChannel() {
+  public PeerChannel protocolView() {
+    GrpcPeerChannel channel = this;
+    return new PeerChannel() {
       @Override
-      public void send(Frame frame) {
+      public String peer() {
+        return channel.peer();
+      }
+
+      @Override
+      public void send(WireFrame frame) {
         channel.send(frame);
       }
 
       @Override
-      public Frame receive(Duration timeout) {
+      public WireFrame receive(Duration timeout) {
         return channel.receive(timeout);
       }
 
@@ -199,7 +193,21 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
     };
   }
 
-  public void listener(FrameListener listener) {
+  /** The frames of the admitted kind; until it is set, a frame from the peer is refused. */
+  public void frames(FrameVocabulary vocabulary) {
+    this.frames = vocabulary;
+  }
+
+  /** The admitted kind's frames. */
+  public FrameVocabulary frames() {
+    FrameVocabulary vocabulary = frames;
+    if (vocabulary == null) {
+      throw new IllegalStateException("no computation was admitted on this stream");
+    }
+    return vocabulary;
+  }
+
+  public void listener(FrameObserver listener) {
     this.listener = listener;
   }
 
@@ -232,15 +240,24 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
   }
 
   @Override
-  public void send(Frame frame) {
+  public String peer() {
+    return peer;
+  }
+
+  @Override
+  public void send(WireFrame frame) {
     if (closed.get()) {
       throw new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled");
     }
-    if (peerDone && frame.type() != FrameType.CANCEL) {
+    FrameVocabulary vocabulary = frames;
+    if (vocabulary == null) {
+      throw new SluiceException(ErrorCode.INTERNAL, "no computation was admitted on this stream");
+    }
+    boolean urgent = vocabulary.stops(frame.type());
+    if (peerDone && !urgent) {
       throw new SluiceException(ErrorCode.STREAM_TRUNCATED, peer + " closed the stream");
     }
     byte[] bytes = frame.encode();
-    boolean urgent = frame.type() == FrameType.CANCEL;
     awaitReady(urgent);
     synchronized (sendLock) {
       if (closed.get()) {
@@ -257,11 +274,11 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
       }
     }
     bytesSent.addAndGet(bytes.length);
-    listener.sent(frame, bytes);
+    listener.sent(peer, frame, bytes);
   }
 
   @Override
-  public Frame receive(Duration timeout) {
+  public WireFrame receive(Duration timeout) {
     if (closed.get()) {
       throw new SluiceException(ErrorCode.CANCELLED, "the computation was cancelled");
     }
@@ -270,10 +287,15 @@ public final class GrpcPsiChannel implements PsiChannel, ControlChannel {
       throw new SluiceException(
           ErrorCode.PROTOCOL_VIOLATION, peer + " sent a message that is not a frame");
     }
+    FrameVocabulary vocabulary = frames;
+    if (vocabulary == null) {
+      throw new SluiceException(
+          ErrorCode.PROTOCOL_VIOLATION, peer + " sent a frame before the computation was admitted");
+    }
     byte[] bytes = m.getFrame().toByteArray();
     bytesReceived.addAndGet(bytes.length);
-    Frame frame = Frame.decode(bytes, maxFrameBytes);
-    listener.received(frame, bytes);
+    WireFrame frame = WireFrame.decode(bytes, maxFrameBytes, vocabulary);
+    listener.received(peer, frame, bytes);
     return frame;
   }
 
