@@ -3,12 +3,19 @@
 # authority, then three nodes (a medical insurance fund, a commercial insurer, an automotive OEM),
 # each with an encrypted key, a certificate with its roles and a node.yaml rendered from
 # node.yaml.template. Work already done is skipped, so it runs on every `docker compose up`; an
-# existing authority is never touched, and an existing node.yaml is not rewritten.
+# existing authority is never touched, and an existing node.yaml is not rewritten. The authority's
+# key stays in the authority directory: a node's directory gets only its own key, certificate,
+# node.yaml and pgpass, and the trust directory only the authority's certificate and CRL.
 #
 # Environment (the defaults are the container's paths):
 #   SLUICE                the sluice CLI                                   /opt/sluice/sluice
 #   SLUICE_SPACE          the data space id                                mobility-health
-#   SLUICE_KEYS_DIR       authority/ and one directory per node            /var/lib/sluice/keys
+#   SLUICE_AUTHORITY_DIR  the authority: its key, certificate and CRL      /var/lib/sluice/authority
+#                         (private to this job; never mounted in a node)
+#   SLUICE_TRUST_DIR      copies of authority.crt and authority.crl, all   /var/lib/sluice/trust
+#                         a node needs of the authority
+#   SLUICE_KEYS_DIR       one directory per node (each its own volume):    /var/lib/sluice/keys
+#                         node.key, node.crt, node.yaml, pgpass
 #   SLUICE_DATA_DIR       each node's dataDir, in the node's container     /var/lib/sluice/data
 #   SLUICE_SECRETS_DIR    authority_passphrase, <node>_passphrase and      /run/secrets
 #                         postgres_password (one value per file)
@@ -29,7 +36,8 @@ DB_NAME="${SLUICE_DB_NAME:-sluice}"
 DB_USER="${SLUICE_DB_USER:-sluice}"
 GRPC_PORT="${SLUICE_GRPC_PORT:-7443}"
 HEALTH_PORT="${SLUICE_HEALTH_PORT:-8081}"
-AUTHORITY="$KEYS/authority"
+AUTHORITY="${SLUICE_AUTHORITY_DIR:-/var/lib/sluice/authority}"
+TRUST="${SLUICE_TRUST_DIR:-/var/lib/sluice/trust}"
 
 # id|organisation|roles|attributes -- the id is also the compose service name.
 PARTICIPANTS='fund|National Health Insurance Fund|medical-insurance-fund|industry=insurance,country=DE
@@ -78,16 +86,20 @@ else
     --passphrase-file "$SECRETS/authority_passphrase" </dev/null
 fi
 
+# What a node needs of the authority, and nothing else: its certificate and CRL, copied into the
+# trust directory (again whenever they changed, e.g. after `authority crl` re-signed the CRL).
+mkdir -p "$TRUST"
+for f in authority.crt authority.crl; do
+  if ! cmp -s "$AUTHORITY/$f" "$TRUST/$f"; then
+    cp "$AUTHORITY/$f" "$TRUST/$f.tmp"
+    chmod 644 "$TRUST/$f.tmp"
+    mv "$TRUST/$f.tmp" "$TRUST/$f"
+    say "copied $f to $TRUST"
+  fi
+done
+
 # The store password, for pgjdbc's password file (PGPASSFILE); ':' and '\' are escaped.
-if [ -e "$KEYS/pgpass" ]; then
-  say "$KEYS/pgpass exists; left as it is"
-else
-  password=$(sed 's/[\\:]/\\&/g' "$SECRETS/postgres_password")
-  printf '%s:%s:%s:%s:%s\n' "$DB_HOST" "$DB_PORT" "$DB_NAME" "$DB_USER" "$password" \
-    >"$KEYS/pgpass.tmp"
-  mv "$KEYS/pgpass.tmp" "$KEYS/pgpass"
-  say "wrote $KEYS/pgpass"
-fi
+password=$(sed 's/[\\:]/\\&/g' "$SECRETS/postgres_password")
 
 provision_node() {
   id=$1 org=$2 roles=$3 attrs=$4
@@ -114,6 +126,15 @@ provision_node() {
       --out "$dir/node.crt" --passphrase-file "$SECRETS/authority_passphrase" </dev/null
   fi
 
+  if [ -e "$dir/pgpass" ]; then
+    say "$id: pgpass exists"
+  else
+    printf '%s:%s:%s:%s:%s\n' "$DB_HOST" "$DB_PORT" "$DB_NAME" "$DB_USER" "$password" \
+      >"$dir/pgpass.tmp"
+    mv "$dir/pgpass.tmp" "$dir/pgpass"
+    say "$id: wrote $dir/pgpass"
+  fi
+
   if [ -e "$dir/node.yaml" ]; then
     say "$id: node.yaml exists"
   else
@@ -127,7 +148,7 @@ provision_node() {
     # PostgreSQL schema names: letters, digits and '_' need no quoting
     schema=$(printf '%s' "$id" | tr '.-' '__')
     env PARTICIPANT="$id" SPACE="$SPACE" GRPC_PORT="$GRPC_PORT" HEALTH_PORT="$HEALTH_PORT" \
-      NODE_DIR="$dir" PASSPHRASE_FILE="$passphrase" AUTHORITY_DIR="$AUTHORITY" \
+      NODE_DIR="$dir" PASSPHRASE_FILE="$passphrase" TRUST_DIR="$TRUST" \
       DATA_DIR="$DATA" PEERS="$peers" \
       STORE_URL="jdbc:postgresql://$DB_HOST:$DB_PORT/$DB_NAME?user=$DB_USER&currentSchema=$schema" \
       awk "$RENDER" "$TEMPLATE" >"$dir/node.yaml.tmp"

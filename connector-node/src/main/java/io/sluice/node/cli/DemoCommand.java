@@ -126,7 +126,7 @@ final class DemoCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description =
           "Write synthetic claims data: DIR/fund/settlements.csv (the fund's settled visits) and"
-              + " DIR/insurer/claims.csv (an insurer's claims, about 60% of them visits the fund"
+              + " DIR/insurer/claims.csv (an insurer's claims, about 60%% of them visits the fund"
               + " settled).")
   static final class Data implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;

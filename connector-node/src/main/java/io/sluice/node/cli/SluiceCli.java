@@ -36,9 +36,10 @@ public final class SluiceCli implements Runnable {
 
   @Spec CommandSpec spec;
 
+  /** Bare {@code sluice}: a usage error (the usage on stderr, exit 2), as {@code sluice help}. */
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command");
   }
 
   public static void main(String[] args) {

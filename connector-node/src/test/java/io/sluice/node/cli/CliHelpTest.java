@@ -31,9 +31,20 @@ class CliHelpTest {
         DynamicTest.dynamicTest(
             "sluice " + String.join(" ", args),
             () -> {
-              Cli result = Cli.run(args.toArray(String[]::new));
+              // picocli reports a description it cannot format (an unescaped %) on System.err.
+              java.io.ByteArrayOutputStream stray = new java.io.ByteArrayOutputStream();
+              java.io.PrintStream err = System.err;
+              Cli result;
+              System.setErr(new java.io.PrintStream(stray, true, "UTF-8"));
+              try {
+                result = Cli.run(args.toArray(String[]::new));
+              } finally {
+                System.setErr(err);
+              }
               assertThat(result.exitCode()).isZero();
-              assertThat(result.out()).startsWith("Usage: sluice");
+              assertThat(result.out()).startsWith("Usage: sluice").doesNotContain("WARN");
+              assertThat(result.err()).isEmpty();
+              assertThat(stray.toString("UTF-8")).as("warnings while rendering help").isEmpty();
             }));
     command
         .getSubcommands()
@@ -45,6 +56,16 @@ class CliHelpTest {
                 collect(sub, next, tests);
               }
             });
+  }
+
+  @Test
+  void bareSluiceIsAUsageErrorWithTheUsageOnStderr() {
+    Cli result = Cli.run();
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("Missing command").contains("Usage: sluice");
+    assertThat(result.out()).isEmpty();
+    Cli help = Cli.run("help");
+    assertThat(help.out() + help.err()).contains("Usage: sluice");
   }
 
   @Test

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 class ComposeFileTest {
   static final List<String> NODES = List.of("fund", "insurer", "oem");
   static final String KEYS = "/var/lib/sluice/keys";
+  static final String AUTHORITY = "/var/lib/sluice/authority";
+  static final String TRUST = "/var/lib/sluice/trust";
 
   static Path composeDir;
   static Object compose;
@@ -43,7 +45,15 @@ class ComposeFileTest {
         .containsExactlyInAnyOrder("authority-init", "fund", "insurer", "oem", "postgres");
     assertThat(map(compose, "volumes").keySet())
         .containsExactlyInAnyOrder(
-            "keys", "fund-data", "insurer-data", "oem-data", "postgres-data");
+            "authority",
+            "trust",
+            "fund-keys",
+            "insurer-keys",
+            "oem-keys",
+            "fund-data",
+            "insurer-data",
+            "oem-data",
+            "postgres-data");
   }
 
   @Test
@@ -88,19 +98,39 @@ class ComposeFileTest {
               "--timeout",
               "3s");
       assertThat(at(compose, "services", node, "environment", "PGPASSFILE"))
-          .isEqualTo(KEYS + "/pgpass");
+          .isEqualTo(KEYS + "/" + node + "/pgpass");
     }
   }
 
   @Test
-  void eachNodeGetsOnlyItsOwnPassphraseAndReadsTheKeysReadOnly() {
+  void eachNodeGetsOnlyItsOwnPassphraseItsOwnKeysAndTheAuthoritysCertificateReadOnly() {
     for (String node : NODES) {
       List<Object> secrets = list(compose, "services", node, "secrets");
       assertThat(secrets).hasSize(1);
       assertThat(at(secrets, 0, "source")).isEqualTo(node + "_passphrase");
       assertThat(list(compose, "services", node, "volumes"))
           .containsExactlyInAnyOrder(
-              "keys:" + KEYS + ":ro", node + "-data:" + scriptDefault("SLUICE_DATA_DIR"));
+              "trust:" + TRUST + ":ro",
+              node + "-keys:" + KEYS + "/" + node + ":ro",
+              node + "-data:" + scriptDefault("SLUICE_DATA_DIR"));
+    }
+  }
+
+  @Test
+  void onlyTheProvisioningJobMountsTheAuthority() {
+    for (Map.Entry<String, Object> e : map(compose, "services").entrySet()) {
+      Object volumes = at(e.getValue(), "volumes");
+      if (volumes == null) {
+        continue;
+      }
+      for (Object v : (List<?>) volumes) {
+        String source = String.valueOf(v).split(":")[0];
+        if (source.equals("authority") || source.endsWith("-keys")) {
+          assertThat(e.getKey())
+              .as("%s mounts %s", e.getKey(), v)
+              .isIn("authority-init", source.replace("-keys", ""));
+        }
+      }
     }
   }
 
@@ -111,7 +141,13 @@ class ComposeFileTest {
         .containsExactly("/bin/sh", "/opt/sluice/provision/provision.sh");
     assertThat(at(job, "restart")).isEqualTo("no");
     assertThat(at(job, "healthcheck", "disable")).isEqualTo(true);
-    assertThat(list(job, "volumes")).containsExactly("keys:" + KEYS);
+    assertThat(list(job, "volumes"))
+        .containsExactlyInAnyOrder(
+            "authority:" + AUTHORITY,
+            "trust:" + TRUST,
+            "fund-keys:" + KEYS + "/fund",
+            "insurer-keys:" + KEYS + "/insurer",
+            "oem-keys:" + KEYS + "/oem");
     Set<Object> sources = new HashSet<>();
     for (Object s : list(job, "secrets")) {
       sources.add(at(s, "source"));
@@ -120,6 +156,8 @@ class ComposeFileTest {
     NODES.forEach(n -> expected.add(n + "_passphrase"));
     assertThat(sources).isEqualTo(expected);
     assertThat(scriptDefault("SLUICE_KEYS_DIR")).isEqualTo(KEYS);
+    assertThat(scriptDefault("SLUICE_AUTHORITY_DIR")).isEqualTo(AUTHORITY);
+    assertThat(scriptDefault("SLUICE_TRUST_DIR")).isEqualTo(TRUST);
     assertThat(scriptDefault("SLUICE_SECRETS_DIR")).isEqualTo("/run/secrets");
   }
 

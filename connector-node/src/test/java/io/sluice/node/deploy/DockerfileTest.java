@@ -205,6 +205,14 @@ class DockerfileTest {
   }
 
   @Test
+  void declaresItsBuildKitSyntaxOnTheFirstLine() {
+    String first =
+        DeployFiles.read(DeployFiles.deploy("docker/Dockerfile")).lines().findFirst().orElseThrow();
+    // a parser directive counts only before any other comment or instruction
+    assertThat(first).isEqualTo("# syntax=docker/dockerfile:1");
+  }
+
+  @Test
   void runtimeIsDebianBookwormSlim() {
     Instruction last =
         instructions.stream().filter(i -> i.keyword().equals("FROM")).reduce((a, b) -> b).get();

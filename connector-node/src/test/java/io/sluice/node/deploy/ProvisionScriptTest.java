@@ -74,13 +74,70 @@ class ProvisionScriptTest {
     assertThat(firstRun.exit()).as(firstRun.err()).isZero();
     assertThat(firstRun.out()).contains("data space 'mobility-health' is ready");
     for (String f : List.of("authority.key", "authority.crt", "authority.crl")) {
-      assertThat(keys.resolve("authority").resolve(f)).isRegularFile();
+      assertThat(authority(keys).resolve(f)).isRegularFile();
     }
     for (String node : ComposeFileTest.NODES) {
-      for (String f : List.of("node.key", "node.crt", "node.yaml")) {
+      for (String f : List.of("node.key", "node.crt", "node.yaml", "pgpass")) {
         assertThat(keys.resolve(node).resolve(f)).isRegularFile();
       }
     }
+  }
+
+  @Test
+  void noNodeVolumeHoldsTheAuthoritysKey() throws IOException {
+    // What the nodes mount: the trust directory and each its own keys directory.
+    try (Stream<Path> trust = Files.list(trust(keys))) {
+      assertThat(trust.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("authority.crt", "authority.crl");
+    }
+    assertThat(Files.readAllBytes(trust(keys).resolve("authority.crl")))
+        .isEqualTo(Files.readAllBytes(authority(keys).resolve("authority.crl")));
+    try (Stream<Path> all = Files.walk(keys)) {
+      assertThat(all.map(p -> p.getFileName().toString()))
+          .doesNotContain("authority.key")
+          .doesNotContain("authority");
+    }
+    for (String node : ComposeFileTest.NODES) {
+      try (Stream<Path> files = Files.list(keys.resolve(node))) {
+        assertThat(files.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder("node.key", "node.csr", "node.crt", "node.yaml", "pgpass");
+      }
+    }
+  }
+
+  @Test
+  void aReSignedCrlReachesTheTrustDirectoryOnTheNextRun() throws Exception {
+    Path otherKeys = dir.resolve("crl-keys");
+    assertThat(provision(otherKeys, secrets).exit()).isZero();
+    byte[] first = Files.readAllBytes(trust(otherKeys).resolve("authority.crl"));
+    CliRunner.Result crl =
+        CliRunner.run(
+            "authority",
+            "crl",
+            "--dir",
+            authority(otherKeys).toString(),
+            "--days",
+            "7",
+            "--passphrase-file",
+            secrets.resolve("authority_passphrase").toString());
+    assertThat(crl.exitCode()).as(crl.err()).isZero();
+    Run again = provision(otherKeys, secrets);
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.out()).contains("copied authority.crl");
+    byte[] second = Files.readAllBytes(trust(otherKeys).resolve("authority.crl"));
+    assertThat(second)
+        .isNotEqualTo(first)
+        .isEqualTo(Files.readAllBytes(authority(otherKeys).resolve("authority.crl")));
+  }
+
+  /** Where provision.sh keeps the authority for a keys directory (see {@link #provision}). */
+  static Path authority(Path keysDir) {
+    return keysDir.resolveSibling(keysDir.getFileName() + "-authority");
+  }
+
+  /** The trust directory provision.sh fills for a keys directory. */
+  static Path trust(Path keysDir) {
+    return keysDir.resolveSibling(keysDir.getFileName() + "-trust");
   }
 
   @Test
@@ -123,12 +180,14 @@ class ProvisionScriptTest {
   void storePasswordIsInThePgpassFileTheJdbcDriverReads() {
     String property = "org.postgresql.pgpassfile";
     String before = System.getProperty(property);
-    System.setProperty(property, keys.resolve("pgpass").toString());
     try {
-      // what pgjdbc looks up for the store URL of node.yaml, which has no password
-      assertThat(PgPassParser.getPassword("postgres", "5432", "sluice", "sluice"))
-          .isEqualTo(POSTGRES_PASSWORD);
-      assertThat(PgPassParser.getPassword("postgres", "5432", "sluice", "other")).isNull();
+      for (String node : ComposeFileTest.NODES) {
+        System.setProperty(property, keys.resolve(node).resolve("pgpass").toString());
+        // what pgjdbc looks up for the store URL of node.yaml, which has no password
+        assertThat(PgPassParser.getPassword("postgres", "5432", "sluice", "sluice"))
+            .isEqualTo(POSTGRES_PASSWORD);
+        assertThat(PgPassParser.getPassword("postgres", "5432", "sluice", "other")).isNull();
+      }
     } finally {
       if (before == null) {
         System.clearProperty(property);
@@ -141,15 +200,13 @@ class ProvisionScriptTest {
   @Test
   void keysAndConfigurationAreReadableByTheirOwnerOnly() throws IOException {
     for (String node : ComposeFileTest.NODES) {
-      for (String f : List.of("node.key", "node.yaml")) {
+      for (String f : List.of("node.key", "node.yaml", "pgpass")) {
         assertThat(
                 PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(keys.resolve(node).resolve(f))))
             .isEqualTo("rw-------");
       }
     }
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys.resolve("pgpass"))))
-        .isEqualTo("rw-------");
   }
 
   @Test
@@ -203,9 +260,12 @@ class ProvisionScriptTest {
   @Test
   void secondRunChangesNothing() throws Exception {
     Map<Path, String> before = digests(keys);
+    Map<Path, String> trustBefore = digests(trust(keys));
     Run again = provision(keys, secrets);
     assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(digests(trust(keys))).isEqualTo(trustBefore);
     assertThat(again.out())
+        .doesNotContain("copied")
         .contains("authority exists")
         .contains("fund: key exists")
         .contains("oem: node.yaml exists")
@@ -218,12 +278,12 @@ class ProvisionScriptTest {
   @Test
   void neverOverwritesAnAuthorityEvenWithoutItsCertificate() throws Exception {
     Path otherKeys = dir.resolve("other-keys");
-    Files.createDirectories(otherKeys.resolve("authority"));
-    Files.writeString(otherKeys.resolve("authority/authority.key"), "an existing key");
+    Files.createDirectories(authority(otherKeys));
+    Files.writeString(authority(otherKeys).resolve("authority.key"), "an existing key");
     Run run = provision(otherKeys, secrets);
-    assertThat(Files.readString(otherKeys.resolve("authority/authority.key")))
+    assertThat(Files.readString(authority(otherKeys).resolve("authority.key")))
         .isEqualTo("an existing key");
-    assertThat(otherKeys.resolve("authority/authority.crt")).doesNotExist();
+    assertThat(authority(otherKeys).resolve("authority.crt")).doesNotExist();
     // the nodes cannot be issued without a usable authority: the script fails
     assertThat(run.exit()).isNotZero();
   }
@@ -239,6 +299,7 @@ class ProvisionScriptTest {
         .contains("oem_passphrase is missing or empty")
         .contains("set SLUICE_OEM_PASSPHRASE");
     assertThat(emptyKeys).doesNotExist();
+    assertThat(authority(emptyKeys)).doesNotExist();
   }
 
   /** Runs provision.sh with {@code sluice} being this build's CLI. */
@@ -259,6 +320,8 @@ class ProvisionScriptTest {
             "SLUICE_TEST_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "SLUICE_TEST_CLASSPATH", System.getProperty("java.class.path"),
             "SLUICE_KEYS_DIR", keysDir.toString(),
+            "SLUICE_AUTHORITY_DIR", authority(keysDir).toString(),
+            "SLUICE_TRUST_DIR", trust(keysDir).toString(),
             "SLUICE_SECRETS_DIR", secretsDir.toString()));
   }
 
