@@ -85,7 +85,7 @@ public final class SluiceCli implements Runnable {
     return 1;
   }
 
-  static int exitCode(ErrorCategory category) {
+  public static int exitCode(ErrorCategory category) {
     return switch (category) {
       case INVALID_ARGUMENT, NOT_FOUND, CONFLICT -> EXIT_INVALID;
       case POLICY_DENIED -> EXIT_REFUSED;

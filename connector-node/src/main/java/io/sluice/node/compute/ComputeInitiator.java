@@ -35,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ComputeInitiator
     extends ComputeControlServiceGrpc.ComputeControlServiceImplBase {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ComputeInitiator.class);
+
   /** How long the peer has to accept a computation (a psi-label table may be built first). */
   static final Duration ACCEPT_TIMEOUT = Duration.ofMinutes(10);
 
@@ -201,11 +204,32 @@ public final class ComputeInitiator
         out.onCompleted();
       } catch (SluiceException e) {
         SluiceException end = stop.cause(e);
+        if (started) {
+          log.warn(
+              "computation with {} failed (session {}, trace {}): {}",
+              plan.peer(),
+              session.key().sessionId(),
+              traceId,
+              end.getMessage());
+        } else {
+          log.info(
+              "computation with {} did not start (session {}, trace {}): {}",
+              plan.peer(),
+              session.key().sessionId(),
+              traceId,
+              end.getMessage());
+        }
         audit.ended(end, started);
         channel.close();
         closeQuietly();
         out.onError(StatusMapping.toStatus(end));
       } catch (RuntimeException e) {
+        log.error(
+            "computation with {} failed (session {}, trace {})",
+            plan.peer(),
+            session.key().sessionId(),
+            traceId,
+            e);
         SluiceException internal = new SluiceException(ErrorCode.INTERNAL, "internal error", e);
         audit.ended(stop.cause(internal), started);
         channel.close();
@@ -218,8 +242,7 @@ public final class ComputeInitiator
       try {
         session.close();
       } catch (RuntimeException e) {
-        org.slf4j.LoggerFactory.getLogger(ComputeInitiator.class)
-            .error("session {} did not close cleanly", session.key().sessionId(), e);
+        log.error("session {} did not close cleanly", session.key().sessionId(), e);
       }
     }
 

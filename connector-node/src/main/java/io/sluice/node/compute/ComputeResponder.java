@@ -119,7 +119,20 @@ public final class ComputeResponder extends ComputeServiceGrpc.ComputeServiceImp
       channel.close();
     } catch (SluiceException e) {
       SluiceException end = stop.cause(e);
-      log.info("computation with {} ended: {}", caller.participant(), end.getMessage());
+      if (started) {
+        log.warn(
+            "computation with {} failed (session {}, trace {}): {}",
+            caller.participant(),
+            session == null ? "-" : session.key().sessionId(),
+            traceId,
+            end.getMessage());
+      } else {
+        log.info(
+            "refused a computation from {} (trace {}): {}",
+            caller.participant(),
+            traceId,
+            end.getMessage());
+      }
       if (audit != null) {
         audit.ended(end, started);
       }

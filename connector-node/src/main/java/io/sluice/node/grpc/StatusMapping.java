@@ -68,6 +68,23 @@ public final class StatusMapping {
   }
 
   /** A typed error for a failed call; transport failures become UNAVAILABLE. */
+  /**
+   * How a typed error from a peer is told: a failure (the peer crashed, the stream broke, the
+   * protocol went wrong) is never called a refusal; what the peer decided not to do is.
+   */
+  static String verb(ErrorCode code) {
+    return switch (code.category()) {
+      case UNAVAILABLE, PROTOCOL_VIOLATION, INTERNAL -> "failed";
+      case POLICY_DENIED,
+          RESOURCE_EXHAUSTED,
+          INVALID_ARGUMENT,
+          NOT_FOUND,
+          CONFLICT,
+          UNAUTHENTICATED ->
+          "refused";
+    };
+  }
+
   public static SluiceException fromStatus(StatusRuntimeException e, String peer) {
     Metadata trailers = e.getTrailers();
     String number = trailers == null ? null : trailers.get(ERROR_CODE);
@@ -79,7 +96,7 @@ public final class StatusMapping {
       } catch (NumberFormatException nfe) {
         code = ErrorCode.INTERNAL;
       }
-      return new SluiceException(code, peer + " refused: " + description);
+      return new SluiceException(code, peer + " " + verb(code) + ": " + description);
     }
     return switch (e.getStatus().getCode()) {
       case DEADLINE_EXCEEDED ->
