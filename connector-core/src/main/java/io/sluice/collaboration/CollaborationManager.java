@@ -22,6 +22,7 @@ import io.sluice.proto.v1.CollaborationMessage;
 import io.sluice.proto.v1.CollaborationRefusal;
 import io.sluice.proto.v1.MemberSignature;
 import io.sluice.proto.v1.SignedCollaboration;
+import io.sluice.signing.SignedDocuments;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -240,7 +241,8 @@ public final class CollaborationManager {
 
   /**
    * Handles one message from {@code caller} and returns the acknowledgement. Idempotent: a message
-   * of a (collaboration, sender, slot) seen before gets the stored reply and changes nothing.
+   * of a (collaboration, sender, slot) seen before gets the stored reply and changes nothing; a
+   * different message in a slot already used is refused (COLLABORATION_CONFLICT).
    */
   public CollaborationAck handle(PeerIdentity caller, CollaborationMessage m, String traceId) {
     Kind kind = kindOf(m);
@@ -248,15 +250,16 @@ public final class CollaborationManager {
     if (!CollaborationRules.ID.matcher(id).matches()) {
       throw new SluiceException(ErrorCode.MALFORMED_MESSAGE, "a message needs a collaboration id");
     }
-    String from = caller.participant();
-    Optional<CollaborationAck> replayed = replayed(id, from, kind);
+    Inbound in =
+        new Inbound(caller.participant(), kind, SignedDocuments.sha256Hex(m.toByteArray()));
+    Optional<CollaborationAck> replayed = replayed(id, in);
     if (replayed.isPresent()) {
       return replayed.get();
     }
     FaultPoints.reach(
         "collaboration." + kind.name().toLowerCase(java.util.Locale.ROOT) + ".received");
     try (KeyedLocks.Held held = changes.lock(id)) {
-      replayed = replayed(id, from, kind);
+      replayed = replayed(id, in);
       if (replayed.isPresent()) {
         return replayed.get();
       }
@@ -265,25 +268,46 @@ public final class CollaborationManager {
         return CollaborationAck.newBuilder().setCollaborationId(id).setState("UNKNOWN").build();
       }
       return switch (kind) {
-        case PROPOSAL -> onProposal(from, m.getProposal(), id, traceId);
-        case COUNTERSIGNATURE ->
-            onCountersignature(from, m.getCountersignature(), requireKnown(id));
-        case REFUSAL -> onRefusal(from, m.getRefusal(), requireKnown(id));
-        case FINAL -> onFinal(from, m.getFinal(), requireKnown(id));
-        case ABANDONMENT -> onAbandonment(from, m.getAbandonment(), requireKnown(id));
+        case PROPOSAL -> onProposal(in, m.getProposal(), id, traceId);
+        case COUNTERSIGNATURE -> onCountersignature(in, m.getCountersignature(), requireKnown(id));
+        case REFUSAL -> onRefusal(in, m.getRefusal(), requireKnown(id));
+        case FINAL -> onFinal(in, m.getFinal(), requireKnown(id));
+        case ABANDONMENT -> onAbandonment(in, m.getAbandonment(), requireKnown(id));
         case EXPIRY -> throw new IllegalStateException("expiry is no message");
       };
     }
   }
 
-  private Optional<CollaborationAck> replayed(String id, String from, Kind kind) {
-    return store
-        .processedReply(id, from, CollaborationTransitions.slotOf(kind))
-        .map(CollaborationManager::parseAck);
+  /** An inbound message: its sender, kind and digest (hex SHA-256 of its bytes). */
+  private record Inbound(String from, Kind kind, String digest) {}
+
+  /**
+   * The stored reply when this sender's message of this slot was processed before: the same message
+   * gets it again; a different one in the slot (a second answer, another proposal under the id) is
+   * refused.
+   */
+  private Optional<CollaborationAck> replayed(String id, Inbound in) {
+    Optional<Processed> done =
+        store.processed(id, in.from(), CollaborationTransitions.slotOf(in.kind()));
+    if (done.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!done.get().messageSha256().equals(in.digest())) {
+      throw new SluiceException(
+          ErrorCode.COLLABORATION_CONFLICT,
+          in.from()
+              + " already sent its "
+              + CollaborationTransitions.slotOf(in.kind()).name().toLowerCase(java.util.Locale.ROOT)
+              + " for "
+              + id
+              + "; a different one is refused");
+    }
+    return Optional.of(parseAck(done.get().reply()));
   }
 
   private CollaborationAck onProposal(
-      String from, SignedCollaboration proposal, String id, String traceId) {
+      Inbound in, SignedCollaboration proposal, String id, String traceId) {
+    String from = in.from();
     byte[] document = proposal.getCollaboration().toByteArray();
     Collaboration c = CollaborationRules.parseCanonical(document);
     if (!c.getCollaborationId().equals(id)) {
@@ -308,11 +332,12 @@ public final class CollaborationManager {
       requireSameDocument(known.get(), document);
       return ack(known.get(), List.of());
     }
-    return storeProposal(from, c, proposal, traceId);
+    return storeProposal(in, c, proposal, traceId);
   }
 
   private CollaborationAck storeProposal(
-      String from, Collaboration c, SignedCollaboration proposal, String traceId) {
+      Inbound in, Collaboration c, SignedCollaboration proposal, String traceId) {
+    String from = in.from();
     long now = clock.millis();
     CollaborationState proposed =
         transition(CollaborationRole.MEMBER, null, Direction.RECEIVED, Kind.PROPOSAL);
@@ -336,24 +361,24 @@ public final class CollaborationManager {
           s.moveTo(transition(s.role(), proposed, Direction.SENT, Kind.REFUSAL), now, problems);
       CollaborationAck ack = ack(refused, problems);
       StoredCollaboration saved =
-          store.save(refused, Changes.NONE.withProcessed(processed(from, Kind.PROPOSAL, ack)));
+          store.save(refused, Changes.NONE.withProcessed(processed(in, ack)));
       listener.refused(saved, me(), problems);
       return ack;
     }
     CollaborationAck ack = ack(s, List.of());
-    StoredCollaboration saved =
-        store.save(s, Changes.NONE.withProcessed(processed(from, Kind.PROPOSAL, ack)));
+    StoredCollaboration saved = store.save(s, Changes.NONE.withProcessed(processed(in, ack)));
     listener.proposed(saved);
     return ack;
   }
 
   private CollaborationAck onCountersignature(
-      String from, MemberSignature signature, StoredCollaboration s) {
+      Inbound in, MemberSignature signature, StoredCollaboration s) {
+    String from = in.from();
     Collaboration c = requireFromMember(s, from);
     byte[] document = s.document();
     CollaborationSignatures.requireValid(signature, from, c, document, trust);
     if (s.state() != CollaborationState.SIGNING) {
-      return answered(s, from, Kind.COUNTERSIGNATURE, Changes.NONE);
+      return answered(s, in, Changes.NONE);
     }
     long now = clock.millis();
     List<MemberSignature> all = new ArrayList<>(store.signatures(s.id()));
@@ -365,25 +390,18 @@ public final class CollaborationManager {
           s.withSigned(assembled.toByteArray()).moveTo(s.state(), now, List.of());
       CollaborationAck ack = ack(next, List.of());
       StoredCollaboration saved =
-          store.save(
-              next,
-              new Changes(
-                  false,
-                  List.of(),
-                  List.of(),
-                  processed(from, Kind.COUNTERSIGNATURE, ack),
-                  signature));
+          store.save(next, new Changes(false, List.of(), List.of(), processed(in, ack), signature));
       listener.signed(saved, from);
       return ack;
     }
-    return inForce(s, c, from, signature, assembled, now);
+    return inForce(s, c, in, signature, assembled, now);
   }
 
   /** The last countersignature: the final document goes to every other member. */
   private CollaborationAck inForce(
       StoredCollaboration s,
       Collaboration c,
-      String from,
+      Inbound in,
       MemberSignature signature,
       SignedCollaboration assembled,
       long now) {
@@ -400,20 +418,21 @@ public final class CollaborationManager {
                 true,
                 toOthers(c, null, Kind.FINAL, fin, now),
                 List.of(),
-                processed(from, Kind.COUNTERSIGNATURE, ack),
+                processed(in, ack),
                 signature));
-    listener.signed(saved, from);
+    listener.signed(saved, in.from());
     listener.inForce(saved, assembled.toByteArray());
     return ack;
   }
 
   private CollaborationAck onRefusal(
-      String from, CollaborationRefusal refusal, StoredCollaboration s) {
+      Inbound in, CollaborationRefusal refusal, StoredCollaboration s) {
+    String from = in.from();
     Collaboration c = requireFromMember(s, from);
     if (s.state() != CollaborationState.SIGNING) {
-      return answered(s, from, Kind.REFUSAL, Changes.NONE);
+      return answered(s, in, Changes.NONE);
     }
-    return abandon(s, c, from, refusalReasons(from, refusal.getReasonsList()), true);
+    return abandon(s, c, from, refusalReasons(from, refusal.getReasonsList()), in);
   }
 
   /**
@@ -422,7 +441,7 @@ public final class CollaborationManager {
    * abandonment queued for every other member.
    */
   private CollaborationAck abandon(
-      StoredCollaboration s, Collaboration c, String by, List<String> reasons, boolean inMessage) {
+      StoredCollaboration s, Collaboration c, String by, List<String> reasons, Inbound in) {
     long now = clock.millis();
     CollaborationState refused = transition(s.role(), s.state(), Direction.RECEIVED, Kind.REFUSAL);
     StoredCollaboration next = s.moveTo(refused, now, reasons);
@@ -439,13 +458,14 @@ public final class CollaborationManager {
                 true,
                 toOthers(c, by, Kind.ABANDONMENT, notice, now),
                 List.of(),
-                inMessage ? processed(by, Kind.REFUSAL, ack) : null,
+                in == null ? null : processed(in, ack),
                 null));
     listener.refused(saved, by, reasons);
     return ack;
   }
 
-  private CollaborationAck onFinal(String from, SignedCollaboration fin, StoredCollaboration s) {
+  private CollaborationAck onFinal(Inbound in, SignedCollaboration fin, StoredCollaboration s) {
+    String from = in.from();
     requireFromProposer(s, from);
     byte[] document = s.document();
     if (!Arrays.equals(fin.getCollaboration().toByteArray(), document)) {
@@ -464,36 +484,34 @@ public final class CollaborationManager {
           "final document refused: " + String.join("; ", problems));
     }
     if (s.state() == CollaborationState.IN_FORCE || s.state() == CollaborationState.EXPIRED) {
-      return answered(s, from, Kind.FINAL, Changes.NONE);
+      return answered(s, in, Changes.NONE);
     }
     CollaborationState inForce = transitionOrWrongState(s, Direction.RECEIVED, Kind.FINAL);
     long now = clock.millis();
     StoredCollaboration next = s.withSigned(fin.toByteArray()).moveTo(inForce, now, List.of());
     CollaborationAck ack = ack(next, List.of());
     StoredCollaboration saved =
-        store.save(
-            next, new Changes(true, List.of(), List.of(), processed(from, Kind.FINAL, ack), null));
+        store.save(next, new Changes(true, List.of(), List.of(), processed(in, ack), null));
     listener.inForce(saved, fin.toByteArray());
     return ack;
   }
 
   private CollaborationAck onAbandonment(
-      String from, CollaborationRefusal notice, StoredCollaboration s) {
+      Inbound in, CollaborationRefusal notice, StoredCollaboration s) {
+    String from = in.from();
     requireFromProposer(s, from);
     // The proposer's clock ended it: the same end as this node's own clock gives it.
     Kind event = notice.getCode().equals("EXPIRED") ? Kind.EXPIRY : Kind.ABANDONMENT;
     Optional<CollaborationState> refused =
         CollaborationTransitions.next(s.role(), s.state(), Direction.RECEIVED, event);
     if (refused.isEmpty()) {
-      return answered(s, from, Kind.ABANDONMENT, Changes.NONE);
+      return answered(s, in, Changes.NONE);
     }
     List<String> reasons = refusalReasons(from, notice.getReasonsList());
     StoredCollaboration next = s.moveTo(refused.get(), clock.millis(), reasons);
     CollaborationAck ack = ack(next, List.of());
     StoredCollaboration saved =
-        store.save(
-            next,
-            new Changes(true, List.of(), List.of(), processed(from, Kind.ABANDONMENT, ack), null));
+        store.save(next, new Changes(true, List.of(), List.of(), processed(in, ack), null));
     if (event == Kind.EXPIRY) {
       listener.expired(saved);
     } else {
@@ -503,11 +521,10 @@ public final class CollaborationManager {
   }
 
   /** Records a message that changes nothing, so a repeat gets the same reply. */
-  private CollaborationAck answered(StoredCollaboration s, String from, Kind kind, Changes more) {
+  private CollaborationAck answered(StoredCollaboration s, Inbound in, Changes more) {
     CollaborationAck ack = ack(s, List.of());
     store.save(
-        s.moveTo(s.state(), clock.millis(), List.of()),
-        more.withProcessed(processed(from, kind, ack)));
+        s.moveTo(s.state(), clock.millis(), List.of()), more.withProcessed(processed(in, ack)));
     return ack;
   }
 
@@ -612,11 +629,7 @@ public final class CollaborationManager {
         d.kind() == Kind.PROPOSAL && CollaborationState.REFUSED.name().equals(ack.getState());
     if (refusedAtOnce && s.state() == CollaborationState.SIGNING) {
       abandon(
-          s,
-          s.collaboration(),
-          d.member(),
-          refusalReasons(d.member(), ack.getReasonsList()),
-          false);
+          s, s.collaboration(), d.member(), refusalReasons(d.member(), ack.getReasonsList()), null);
       return;
     }
     store.save(s.moveTo(s.state(), clock.millis(), List.of()), done);
@@ -633,7 +646,7 @@ public final class CollaborationManager {
               + e.getMessage();
       log.warn("collaboration {}: {}", s.id(), reason);
       if (s.role() == CollaborationRole.PROPOSER && s.state() == CollaborationState.SIGNING) {
-        abandon(s, s.collaboration(), d.member(), List.of(reason), false);
+        abandon(s, s.collaboration(), d.member(), List.of(reason), null);
         return;
       }
       store.save(
@@ -776,8 +789,9 @@ public final class CollaborationManager {
         .build();
   }
 
-  private static Processed processed(String from, Kind kind, CollaborationAck ack) {
-    return new Processed(from, CollaborationTransitions.slotOf(kind), ack.toByteArray());
+  private static Processed processed(Inbound in, CollaborationAck ack) {
+    return new Processed(
+        in.from(), CollaborationTransitions.slotOf(in.kind()), in.digest(), ack.toByteArray());
   }
 
   private static CollaborationState transition(

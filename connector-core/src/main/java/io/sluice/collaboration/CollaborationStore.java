@@ -20,8 +20,12 @@ public interface CollaborationStore {
       CollaborationTransitions.Kind kind,
       Outgoing outgoing) {}
 
-  /** A processed inbound message, by (collaboration, sender, kind), and the reply we gave. */
-  record Processed(String sender, CollaborationTransitions.Slot slot, byte[] reply) {}
+  /**
+   * A processed inbound message, by (collaboration, sender, slot): the digest of the message (hex
+   * SHA-256 of its bytes) and the reply we gave.
+   */
+  record Processed(
+      String sender, CollaborationTransitions.Slot slot, String messageSha256, byte[] reply) {}
 
   /**
    * What a save changes besides the collaboration.
@@ -66,7 +70,8 @@ public interface CollaborationStore {
   /** The signatures kept for a collaboration. */
   List<MemberSignature> signatures(String collaborationId);
 
-  Optional<byte[]> processedReply(
+  /** The message processed in this slot, if any. */
+  Optional<Processed> processed(
       String collaborationId, String sender, CollaborationTransitions.Slot slot);
 
   /**

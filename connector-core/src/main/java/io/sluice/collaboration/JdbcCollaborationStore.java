@@ -114,19 +114,21 @@ public final class JdbcCollaborationStore implements CollaborationStore {
   }
 
   @Override
-  public Optional<byte[]> processedReply(
+  public Optional<Processed> processed(
       String collaborationId, String sender, CollaborationTransitions.Slot slot) {
     return db.query(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "SELECT reply FROM collaboration_messages"
+                  "SELECT message_sha256, reply FROM collaboration_messages"
                       + " WHERE collaboration_id = ? AND sender = ? AND kind = ?")) {
             s.setString(1, collaborationId);
             s.setString(2, sender);
             s.setString(3, slot.name());
             try (ResultSet r = s.executeQuery()) {
-              return r.next() ? Optional.of(r.getBytes(1)) : Optional.empty();
+              return r.next()
+                  ? Optional.of(new Processed(sender, slot, r.getString(1), r.getBytes(2)))
+                  : Optional.empty();
             }
           }
         });
@@ -305,13 +307,15 @@ public final class JdbcCollaborationStore implements CollaborationStore {
       throws SQLException {
     try (PreparedStatement p =
         c.prepareStatement(
-            "INSERT INTO collaboration_messages (collaboration_id, sender, kind, reply, created_ms)"
-                + " VALUES (?, ?, ?, ?, ?)")) {
+            "INSERT INTO collaboration_messages"
+                + " (collaboration_id, sender, kind, message_sha256, reply, created_ms)"
+                + " VALUES (?, ?, ?, ?, ?, ?)")) {
       p.setString(1, s.id());
       p.setString(2, m.sender());
       p.setString(3, m.slot().name());
-      p.setBytes(4, m.reply());
-      p.setLong(5, s.updatedMs());
+      p.setString(4, m.messageSha256());
+      p.setBytes(5, m.reply());
+      p.setLong(6, s.updatedMs());
       p.executeUpdate();
     } catch (SQLException e) {
       if (isDuplicate(e)) {

@@ -40,11 +40,14 @@ CREATE TABLE collaboration_outbox (
 
 CREATE INDEX collaboration_outbox_due ON collaboration_outbox (next_attempt_ms);
 
--- Inbound messages already processed, by (collaboration, sender, kind), with the reply we gave.
+-- Inbound messages already processed, by (collaboration, sender, slot), with the reply we gave and
+-- the digest of the message: the same message again gets the reply, another one in its slot is
+-- refused.
 CREATE TABLE collaboration_messages (
   collaboration_id TEXT   NOT NULL REFERENCES collaborations (id),
   sender           TEXT   NOT NULL,
-  kind             TEXT   NOT NULL,
+  kind             TEXT   NOT NULL, -- the slot: PROPOSAL, ANSWER or OUTCOME
+  message_sha256   TEXT   NOT NULL,
   reply            BLOB   NOT NULL,
   created_ms       BIGINT NOT NULL,
   PRIMARY KEY (collaboration_id, sender, kind)

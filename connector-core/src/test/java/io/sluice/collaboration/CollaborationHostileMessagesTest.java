@@ -183,7 +183,7 @@ class CollaborationHostileMessagesTest {
   }
 
   @Test
-  void aSecondAnswerFromTheSameMemberChangesNothing() {
+  void aSecondDifferentAnswerFromTheSameMemberIsRefusedAndChangesNothing() {
     mesh.member("oem-a").manager.sign("bench", null);
     CollaborationMessage refusal =
         CollaborationMessage.newBuilder()
@@ -193,8 +193,9 @@ class CollaborationHostileMessagesTest {
                     .setCode("REFUSED")
                     .addReasons("changed my mind"))
             .build();
-    var ack = mesh.member("association").manager.handle(as("oem-a"), refusal, "x");
-    assertThat(ack.getState()).isEqualTo("SIGNING");
+    refused(
+        () -> mesh.member("association").manager.handle(as("oem-a"), refusal, "x"),
+        ErrorCode.COLLABORATION_CONFLICT);
     assertThat(mesh.member("association").get("bench").state())
         .isEqualTo(CollaborationState.SIGNING);
     honestRunStillCompletes();

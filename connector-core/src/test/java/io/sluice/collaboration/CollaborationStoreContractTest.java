@@ -136,23 +136,25 @@ abstract class CollaborationStoreContractTest {
       StoredCollaboration s =
           store.save(
               fresh("c1", CollaborationState.SIGNING, 9000),
-              Changes.NONE.withProcessed(new Processed("oem-a", Slot.PROPOSAL, new byte[] {7})));
-      assertThat(store.processedReply("c1", "oem-a", Slot.PROPOSAL))
-          .hasValueSatisfying(r -> assertThat(r).containsExactly(7));
-      assertThat(store.processedReply("c1", "oem-a", Slot.ANSWER)).isEmpty();
-      assertThat(store.processedReply("c1", "oem-b", Slot.PROPOSAL)).isEmpty();
+              Changes.NONE.withProcessed(
+                  new Processed("oem-a", Slot.PROPOSAL, "d7", new byte[] {7})));
+      Processed stored = store.processed("c1", "oem-a", Slot.PROPOSAL).orElseThrow();
+      assertThat(stored.reply()).containsExactly(7);
+      assertThat(stored.messageSha256()).isEqualTo("d7");
+      assertThat(store.processed("c1", "oem-a", Slot.ANSWER)).isEmpty();
+      assertThat(store.processed("c1", "oem-b", Slot.PROPOSAL)).isEmpty();
       StoredCollaboration current = s;
       assertThatThrownBy(
               () ->
                   store.save(
                       current,
                       Changes.NONE.withProcessed(
-                          new Processed("oem-a", Slot.PROPOSAL, new byte[] {8}))))
+                          new Processed("oem-a", Slot.PROPOSAL, "d8", new byte[] {8}))))
           .isInstanceOf(SluiceException.class);
       // the failed save changed nothing: not the version, not the reply
       assertThat(store.find("c1").orElseThrow().version()).isEqualTo(1);
-      assertThat(store.processedReply("c1", "oem-a", Slot.PROPOSAL))
-          .hasValueSatisfying(r -> assertThat(r).containsExactly(7));
+      assertThat(store.processed("c1", "oem-a", Slot.PROPOSAL).orElseThrow().reply())
+          .containsExactly(7);
     }
   }
 
