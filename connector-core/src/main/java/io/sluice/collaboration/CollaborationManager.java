@@ -233,6 +233,30 @@ public final class CollaborationManager {
     return store.find(id);
   }
 
+  /**
+   * The collaboration, if it is in force on this node now: every member signed it (this node holds
+   * the final document with every valid signature) and it has not expired. What a computation under
+   * it starts from.
+   *
+   * @throws SluiceException COLLABORATION_NOT_IN_FORCE otherwise, COLLABORATION_NOT_FOUND
+   */
+  public Collaboration requireInForce(String id) {
+    StoredCollaboration s = require(id);
+    if (s.state() != CollaborationState.IN_FORCE || s.expiresMs() <= clock.millis()) {
+      throw new SluiceException(
+          ErrorCode.COLLABORATION_NOT_IN_FORCE,
+          "collaboration " + id + " is not in force (" + s.state() + ")");
+    }
+    CollaborationSignatures.Check check =
+        CollaborationSignatures.check(s.signedCollaboration(), trust, false);
+    if (!check.complete()) {
+      throw new SluiceException(
+          ErrorCode.COLLABORATION_NOT_IN_FORCE,
+          "collaboration " + id + " does not verify now: " + String.join("; ", check.problems()));
+    }
+    return check.collaboration();
+  }
+
   public List<StoredCollaboration> list() {
     return store.list();
   }

@@ -45,6 +45,9 @@ class CollaborationProtocolTest {
     assertThat(proposed.state()).isEqualTo(CollaborationState.SIGNING);
     for (String oem : OEMS) {
       assertThat(mesh.member(oem).get("bench-1").state()).isEqualTo(CollaborationState.PROPOSED);
+      assertThatThrownBy(() -> mesh.member(oem).manager.requireInForce("bench-1"))
+          .extracting(e -> ((SluiceException) e).code())
+          .isEqualTo(ErrorCode.COLLABORATION_NOT_IN_FORCE);
     }
     for (String oem : OEMS) {
       mesh.member(oem).manager.sign("bench-1", null);
@@ -62,6 +65,13 @@ class CollaborationProtocolTest {
     assertThat(check.complete()).as(check.problems().toString()).isTrue();
     assertThat(check.signed()).containsExactlyInAnyOrderElementsOf(MEMBERS);
     assertThat(check.collaboration()).isEqualTo(c);
+    for (String m : MEMBERS) {
+      assertThat(mesh.member(m).manager.requireInForce("bench-1")).isEqualTo(c);
+    }
+    mesh.clock.advance(Duration.ofDays(11));
+    assertThatThrownBy(() -> mesh.member("oem-a").manager.requireInForce("bench-1"))
+        .extracting(e -> ((SluiceException) e).code())
+        .isEqualTo(ErrorCode.COLLABORATION_NOT_IN_FORCE);
   }
 
   @Test
