@@ -178,6 +178,33 @@ public final class CollaborationManager {
     return drive(id);
   }
 
+  /**
+   * This member's operator refuses a proposal it reviewed, for {@code reason}: REFUSED, and the
+   * refusal goes to the proposer, which abandons the collaboration. Refusing what is refused
+   * already returns it.
+   *
+   * @throws SluiceException COLLABORATION_WRONG_STATE once this member signed it (or it expired)
+   */
+  public StoredCollaboration refuse(String id, String reason) {
+    try (KeyedLocks.Held held = changes.lock(id)) {
+      StoredCollaboration s = require(id);
+      if (s.state() == CollaborationState.PROPOSED) {
+        refuseAsMember(
+            s, List.of("refused by the operator of " + me() + ": " + reason), clock.millis());
+      } else if (s.state() != CollaborationState.REFUSED) {
+        throw new SluiceException(
+            ErrorCode.COLLABORATION_WRONG_STATE,
+            "collaboration "
+                + id
+                + " is "
+                + s.state()
+                + "; only a proposal under review is refused");
+      }
+    }
+    FaultPoints.reach("collaboration.answer.persisted");
+    return drive(id);
+  }
+
   private void signOrRefuse(StoredCollaboration s, String acceptableJson) {
     Collaboration c = s.collaboration();
     long now = clock.millis();

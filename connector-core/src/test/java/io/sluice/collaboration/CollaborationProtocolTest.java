@@ -234,6 +234,24 @@ class CollaborationProtocolTest {
   }
 
   @Test
+  void anOperatorWhoRefusesAfterReviewEndsItEverywhere() {
+    proposer().propose(mesh.benchmark("bench-9", 5), "t");
+    mesh.member("oem-a").manager.sign("bench-9", null);
+    // a member that signed has given its answer: it cannot take it back by refusing
+    assertThatThrownBy(() -> mesh.member("oem-a").manager.refuse("bench-9", "second thoughts"))
+        .extracting(e -> ((SluiceException) e).code())
+        .isEqualTo(ErrorCode.COLLABORATION_WRONG_STATE);
+    StoredCollaboration refused = mesh.member("oem-b").manager.refuse("bench-9", "not this year");
+    assertThat(refused.state()).isEqualTo(CollaborationState.REFUSED);
+    mesh.settle();
+    assertThat(mesh.member("association").get("bench-9").reasons())
+        .anyMatch(r -> r.contains("refused by the operator of oem-b: not this year"));
+    for (String m : MEMBERS) {
+      assertThat(mesh.member(m).get("bench-9").state()).as(m).isEqualTo(CollaborationState.REFUSED);
+    }
+  }
+
+  @Test
   void proposingTheSameDocumentAgainReturnsItAndAnotherDocumentUnderTheIdConflicts() {
     Collaboration c = mesh.benchmark("bench-8", 5);
     StoredCollaboration first = proposer().propose(c, "t");

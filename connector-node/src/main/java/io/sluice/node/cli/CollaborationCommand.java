@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       CollaborationCommand.Propose.class,
       CollaborationCommand.Sign.class,
+      CollaborationCommand.Refuse.class,
       CollaborationCommand.Show.class,
       CollaborationCommand.Status.class,
       CollaborationCommand.List.class
@@ -136,6 +137,42 @@ final class CollaborationCommand implements Runnable {
         printStatus(spec.commandLine().getOut(), d, common.json);
         String state = d.getStatus().getState();
         return state.equals("SIGNING") ? 0 : exitCode(state);
+      }
+    }
+  }
+
+  @Command(
+      name = "refuse",
+      mixinStandardHelpOptions = true,
+      description =
+          "Refuse a collaboration this node holds PROPOSED, with the reason; the proposer is told"
+              + " and it never comes into force (exit 3).")
+  static final class Refuse implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin VerboseOption verbose;
+    @Mixin ContractCommand.Common common;
+
+    @Option(names = "--id", required = true, paramLabel = "ID", description = "Collaboration id.")
+    String id;
+
+    @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why.")
+    String reason;
+
+    @Override
+    public Integer call() {
+      try (NodeClient client = NodeClient.connect(common.config, null)) {
+        CollaborationDetails d =
+            client.call(
+                stub(client),
+                2 * client.config.limits().rpcDeadlineMillis(),
+                s ->
+                    s.refuse(
+                        io.sluice.proto.v1.RefuseCollaborationRequest.newBuilder()
+                            .setCollaborationId(id)
+                            .setReason(reason)
+                            .build()));
+        printStatus(spec.commandLine().getOut(), d, common.json);
+        return exitCode(d.getStatus().getState());
       }
     }
   }

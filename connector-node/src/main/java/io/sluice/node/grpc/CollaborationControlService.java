@@ -20,6 +20,7 @@ import io.sluice.proto.v1.ListCollaborationsRequest;
 import io.sluice.proto.v1.ListCollaborationsResponse;
 import io.sluice.proto.v1.MemberStatus;
 import io.sluice.proto.v1.ProposeCollaborationRequest;
+import io.sluice.proto.v1.RefuseCollaborationRequest;
 import io.sluice.proto.v1.SignCollaborationRequest;
 import io.sluice.proto.v1.SignedCollaboration;
 import java.time.Clock;
@@ -87,6 +88,19 @@ public final class CollaborationControlService
     requireId(request.getCollaborationId());
     respond(
         response, details(manager.sign(request.getCollaborationId(), request.getAcceptableJson())));
+  }
+
+  @Override
+  public void refuse(
+      RefuseCollaborationRequest request, StreamObserver<CollaborationDetails> response) {
+    requireSelf();
+    requireId(request.getCollaborationId());
+    String reason = request.getReason().strip();
+    if (reason.isEmpty() || reason.length() > 1000) {
+      throw new SluiceException(
+          ErrorCode.INVALID_ARGUMENT, "a reason of 1 to 1000 characters is required");
+    }
+    respond(response, details(manager.refuse(request.getCollaborationId(), reason)));
   }
 
   @Override

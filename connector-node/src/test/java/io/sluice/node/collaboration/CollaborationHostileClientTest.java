@@ -316,6 +316,31 @@ class CollaborationHostileClientTest {
   }
 
   @Test
+  void anOperatorRefusesAfterReviewAndTheProposerIsTold() throws Exception {
+    SignedCollaboration p = propose();
+    String id = collaboration(p).getCollaborationId();
+    CliRunner.Result refused =
+        CliRunner.run(
+            "collaboration",
+            "refuse",
+            "--config",
+            space.configs.get("oem-c").toString(),
+            "--id",
+            id,
+            "--reason",
+            "not with these groups",
+            "--json");
+    assertThat(refused.exitCode()).as(refused.out() + refused.err()).isEqualTo(3);
+    assertThat(state("association", p)).isEqualTo("REFUSED");
+    assertThat(space.status("association", id).at("/reasons").toString())
+        .contains("refused by the operator of oem-c: not with these groups");
+    CliRunner.Result late =
+        CliRunner.run(
+            "collaboration", "sign", "--config", space.configs.get("oem-c").toString(), "--id", id);
+    assertThat(late.exitCode()).isEqualTo(2);
+  }
+
+  @Test
   void onlyTheNodeItselfManagesItsCollaborations() {
     ManagedChannel c = space.channel(space.configs.get("oem-a"), "association");
     channels.add(c);
