@@ -106,5 +106,17 @@ public enum EventType {
    * temporary file, deleted — or {@code unregistered} — the complete file, deleted because it was
    * never registered for deletion).
    */
-  RESULT_RELEASE_INTERRUPTED
+  RESULT_RELEASE_INTERRUPTED,
+  // ---- collaborations (multi-party agreements); counterparty: the proposer (or, for the
+  // proposer, the member concerned); details: collaboration id, state, computation.
+  /** A collaboration was proposed by this node, or a proposal arrived and is stored PROPOSED. */
+  COLLABORATION_PROPOSED,
+  /** A member signed a collaboration (this node, or a member whose countersignature arrived). */
+  COLLABORATION_SIGNED,
+  /** A collaboration was refused (details: the first reason) and will never come into force. */
+  COLLABORATION_REFUSED,
+  /** Every member signed: the collaboration is in force (digest: SHA-256 of the signed bytes). */
+  COLLABORATION_IN_FORCE,
+  /** A collaboration expired (unsigned, or past its end). */
+  COLLABORATION_EXPIRED
 }

@@ -25,6 +25,15 @@ public enum ErrorCode {
   DELETE_DUTY_UNFULFILLABLE(204, ErrorCategory.POLICY_DENIED),
   /** The agreement carries a duty this node cannot carry out for the request at hand. */
   DUTY_NOT_POSSIBLE(205, ErrorCategory.POLICY_DENIED),
+  // 230-239: collaborations (multi-party agreements)
+  /** A member's terms are not met by a collaboration (its offer does not contain the terms). */
+  COLLABORATION_REFUSED(230, ErrorCategory.POLICY_DENIED),
+  /** The caller is not a member of the collaboration, or not the member that may send this. */
+  NOT_A_MEMBER(231, ErrorCategory.POLICY_DENIED),
+  /** The collaboration is not in force (not signed by every member, refused or expired). */
+  COLLABORATION_NOT_IN_FORCE(232, ErrorCategory.POLICY_DENIED),
+  /** A collaboration document breaks a rule of the format (docs/collaborations.md). */
+  INVALID_COLLABORATION(233, ErrorCategory.INVALID_ARGUMENT),
   // 3xx: protocol
   PROTOCOL_VIOLATION(300, ErrorCategory.PROTOCOL_VIOLATION),
   MALFORMED_MESSAGE(301, ErrorCategory.PROTOCOL_VIOLATION),
@@ -38,6 +47,13 @@ public enum ErrorCode {
    * a different request: the id names one request only.
    */
   REQUEST_ID_REUSED(410, ErrorCategory.CONFLICT),
+  // 420-429: collaborations
+  /** A collaboration id that is known already came back with a different document. */
+  COLLABORATION_CONFLICT(420, ErrorCategory.CONFLICT),
+  /** The collaboration is in a state that does not allow this (say, signing a refused one). */
+  COLLABORATION_WRONG_STATE(421, ErrorCategory.CONFLICT),
+  /** No collaboration with this id on this node. */
+  COLLABORATION_NOT_FOUND(422, ErrorCategory.NOT_FOUND),
   // 43x: the computation runtime
   /**
    * A computation session id whose use was spent (something derived from the data left a node) came
@@ -58,6 +74,12 @@ public enum ErrorCode {
    * the node's own state, not the peer's fault, and passes once the CRL is refreshed.
    */
   CRL_EXPIRED(602, ErrorCategory.UNAVAILABLE),
+  // 603-609: collaborations
+  /**
+   * A signature on a collaboration does not verify, or its certificate is not the authority's for
+   * that member (forged, for other bytes, or revoked).
+   */
+  COLLABORATION_SIGNATURE_INVALID(603, ErrorCategory.UNAUTHENTICATED),
   // 9xx: environment and bugs
   UNAVAILABLE(900, ErrorCategory.UNAVAILABLE),
   IO_ERROR(901, ErrorCategory.UNAVAILABLE),

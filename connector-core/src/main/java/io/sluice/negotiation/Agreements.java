@@ -2,37 +2,28 @@ package io.sluice.negotiation;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.sluice.crypto.EcdsaP256;
 import io.sluice.error.ErrorCode;
 import io.sluice.error.SluiceException;
 import io.sluice.identity.AuthorityTrust;
 import io.sluice.identity.NodeCredentials;
-import io.sluice.identity.PeerIdentity;
 import io.sluice.proto.v1.Agreement;
 import io.sluice.proto.v1.SignedAgreement;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
+import io.sluice.signing.SignedDocuments;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Signing and checking agreements. The provider signs the exact agreement bytes; the consumer
- * countersigns those bytes together with the provider's signature. Both signatures are ECDSA P-256
- * with SHA-256 under domain-separation labels, and both signers' certificates travel with the
- * agreement so anyone holding the authority certificate can check it later.
+ * Signing and checking agreements, through the one path all signed documents share ({@link
+ * SignedDocuments}). The provider signs the exact agreement bytes; the consumer countersigns those
+ * bytes together with the provider's signature. Both signatures are ECDSA P-256 with SHA-256 under
+ * domain-separation labels, and both signers' certificates travel with the agreement so anyone
+ * holding the authority certificate can check it later.
  */
 public final class Agreements {
-  static final byte[] PROVIDER_LABEL =
-      "sluice/agreement/v1/provider\0".getBytes(StandardCharsets.US_ASCII);
-  static final byte[] CONSUMER_LABEL =
-      "sluice/agreement/v1/consumer\0".getBytes(StandardCharsets.US_ASCII);
+  private static final SignedDocuments.Tag PROVIDER_LABEL = SignedDocuments.Tag.AGREEMENT_PROVIDER;
+  private static final SignedDocuments.Tag CONSUMER_LABEL = SignedDocuments.Tag.AGREEMENT_CONSUMER;
 
   private Agreements() {}
 
@@ -122,27 +113,31 @@ public final class Agreements {
       return new Check(false, false, List.of(e.getMessage()));
     }
     byte[] bytes = signed.getAgreement().toByteArray();
-    Signer signer = new Signer(trust, Instant.ofEpochMilli(agreement.getCreatedMs()), validNow);
+    SignedDocuments.Verifier verifier =
+        new SignedDocuments.Verifier(
+            trust, Instant.ofEpochMilli(agreement.getCreatedMs()), validNow);
     boolean provider =
-        signer.check(
-            "provider",
-            agreement.getProviderId(),
-            signed.getProviderCertificate(),
-            PROVIDER_LABEL,
+        verifier.check(
+            new SignedDocuments.Signature(
+                "provider",
+                agreement.getProviderId(),
+                signed.getProviderCertificate(),
+                PROVIDER_LABEL,
+                signed.getProviderSignature()),
             bytes,
             new byte[0],
-            signed.getProviderSignature(),
             problems);
     boolean consumer =
         !signed.getConsumerSignature().isEmpty()
-            && signer.check(
-                "consumer",
-                agreement.getConsumerId(),
-                signed.getConsumerCertificate(),
-                CONSUMER_LABEL,
+            && verifier.check(
+                new SignedDocuments.Signature(
+                    "consumer",
+                    agreement.getConsumerId(),
+                    signed.getConsumerCertificate(),
+                    CONSUMER_LABEL,
+                    signed.getConsumerSignature()),
                 bytes,
                 signed.getProviderSignature().toByteArray(),
-                signed.getConsumerSignature(),
                 problems);
     if (!agreement.getPolicySha256().equals(sha256Hex(agreement.getPolicy().toByteArray()))) {
       problems.add("the policy digest does not match the policy");
@@ -184,82 +179,16 @@ public final class Agreements {
     return t >= agreement.getValidFromMs() && t < agreement.getValidUntilMs();
   }
 
-  /** Checks one signer's certificate and signature against the trust, at the agreement's time. */
-  private record Signer(AuthorityTrust trust, Instant signedAt, boolean validNow) {
-    boolean check(
-        String who,
-        String participant,
-        ByteString certificate,
-        byte[] label,
-        byte[] agreement,
-        byte[] extra,
-        ByteString signature,
-        List<String> problems) {
-      X509Certificate cert;
-      try {
-        cert =
-            (X509Certificate)
-                CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(certificate.toByteArray()));
-      } catch (CertificateException | RuntimeException e) {
-        problems.add("the " + who + " certificate is malformed");
-        return false;
-      }
-      PeerIdentity identity;
-      try {
-        identity = verify(cert);
-      } catch (SluiceException e) {
-        if (e.code() == ErrorCode.CRL_EXPIRED) {
-          throw e;
-        }
-        problems.add("the " + who + " certificate is not acceptable: " + e.getMessage());
-        return false;
-      }
-      if (!identity.participant().equals(participant)) {
-        problems.add(
-            "the "
-                + who
-                + " certificate belongs to '"
-                + identity.participant()
-                + "', not '"
-                + participant
-                + "'");
-        return false;
-      }
-      if (!EcdsaP256.verify(
-          cert.getPublicKey(), signature.toByteArray(), label, agreement, extra)) {
-        problems.add("the " + who + " signature does not verify");
-        return false;
-      }
-      return true;
-    }
-
-    private PeerIdentity verify(X509Certificate cert) {
-      PeerIdentity identity = trust.verifySigner(cert, signedAt);
-      if (validNow) {
-        trust.verify(new X509Certificate[] {cert}, AuthorityTrust.PeerRole.CLIENT);
-      }
-      return identity;
-    }
-  }
-
-  private static byte[] sign(NodeCredentials signer, byte[] label, byte[] agreement, byte[] extra) {
-    return EcdsaP256.sign(signer.key(), label, agreement, extra);
+  private static byte[] sign(
+      NodeCredentials signer, SignedDocuments.Tag tag, byte[] agreement, byte[] extra) {
+    return SignedDocuments.sign(signer, tag, agreement, extra);
   }
 
   private static byte[] encoded(X509Certificate cert) {
-    try {
-      return cert.getEncoded();
-    } catch (java.security.cert.CertificateEncodingException e) {
-      throw new SluiceException(ErrorCode.INTERNAL, "cannot encode certificate", e);
-    }
+    return SignedDocuments.encoded(cert);
   }
 
   public static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (GeneralSecurityException e) {
-      throw new SluiceException(ErrorCode.INTERNAL, "no SHA-256", e);
-    }
+    return SignedDocuments.sha256Hex(bytes);
   }
 }

@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * for it, so the number of locks is bounded by the threads using them at once, never by the number
  * of keys ever seen (a node runs negotiations for years).
  */
-final class KeyedLocks {
+public final class KeyedLocks {
   private final Map<String, Slot> slots = new HashMap<>();
 
   private static final class Slot {
@@ -19,7 +19,7 @@ final class KeyedLocks {
   }
 
   /** A held lock; {@link #close()} releases it (once). */
-  final class Held implements AutoCloseable {
+  public final class Held implements AutoCloseable {
     private final String key;
     private final Slot slot;
     private boolean released;
@@ -40,14 +40,14 @@ final class KeyedLocks {
   }
 
   /** Waits for the lock of {@code key}. */
-  Held lock(String key) {
+  public Held lock(String key) {
     Slot slot = enter(key);
     slot.lock.lock();
     return new Held(key, slot);
   }
 
   /** The lock of {@code key} if no other thread holds it now; empty otherwise. */
-  Optional<Held> tryLock(String key) {
+  public Optional<Held> tryLock(String key) {
     Slot slot = enter(key);
     if (slot.lock.tryLock()) {
       return Optional.of(new Held(key, slot));

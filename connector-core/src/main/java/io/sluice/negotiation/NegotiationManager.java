@@ -356,16 +356,7 @@ public final class NegotiationManager {
 
   /** Transport failures, an overloaded peer and a peer's internal error may pass; retry them. */
   static boolean retryable(SluiceException e) {
-    return switch (e.category()) {
-      case UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL -> true;
-      case INVALID_ARGUMENT,
-          POLICY_DENIED,
-          PROTOCOL_VIOLATION,
-          NOT_FOUND,
-          CONFLICT,
-          UNAUTHENTICATED ->
-          false;
-    };
+    return RetryPolicy.retryable(e);
   }
 
   private Negotiation onConsumerReply(Negotiation n, NegotiationMessage reply) {

@@ -38,7 +38,7 @@ public record Outgoing(byte[] message, int attempts, long sinceMs, long nextAtte
   }
 
   /** Whether {@code bytes} are exactly this message (the reply to them answers this one). */
-  boolean carries(byte[] bytes) {
+  public boolean carries(byte[] bytes) {
     return Arrays.equals(message, bytes);
   }
 

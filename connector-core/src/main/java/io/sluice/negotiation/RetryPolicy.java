@@ -68,4 +68,21 @@ public record RetryPolicy(
   public boolean windowPassed(long sinceMs, long nowMs) {
     return nowMs - sinceMs >= window.toMillis();
   }
+
+  /**
+   * Whether a failed delivery may pass on its own and is worth retrying: transport failures, an
+   * overloaded peer and a peer's internal error. A peer's refusal of the message itself is not.
+   */
+  public static boolean retryable(io.sluice.error.SluiceException e) {
+    return switch (e.category()) {
+      case UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL -> true;
+      case INVALID_ARGUMENT,
+          POLICY_DENIED,
+          PROTOCOL_VIOLATION,
+          NOT_FOUND,
+          CONFLICT,
+          UNAUTHENTICATED ->
+          false;
+    };
+  }
 }

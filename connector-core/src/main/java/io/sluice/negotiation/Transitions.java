@@ -1,16 +1,15 @@
 package io.sluice.negotiation;
 
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one transition table of contract negotiation. A transition is keyed by our role, our current
- * state (null before the first message), whether we sent or received the message, and its kind.
- * Anything not in the table is illegal: a peer's illegal message is a PROTOCOL_VIOLATION, our own
- * is a bug. Every move to TERMINATED goes through this table; what the driver does without a move
- * (acknowledging a termination of what is already terminated, ending the agreement of a FINALIZED
- * negotiation) changes no state.
+ * The one transition table of contract negotiation (a {@link TransitionTable}). A transition is
+ * keyed by our role, our current state (null before the first message), whether we sent or received
+ * the message, and its kind. Anything not in the table is illegal: a peer's illegal message is a
+ * PROTOCOL_VIOLATION, our own is a bug. Every move to TERMINATED goes through this table; what the
+ * driver does without a move (acknowledging a termination of what is already terminated, ending the
+ * agreement of a FINALIZED negotiation) changes no state.
  */
 public final class Transitions {
   /** Kinds of negotiation message. */
@@ -30,9 +29,8 @@ public final class Transitions {
     RECEIVED
   }
 
-  private record Key(Role role, NegotiationState from, Direction direction, Kind kind) {}
-
-  private static final Map<Key, NegotiationState> TABLE = new java.util.HashMap<>();
+  private static final TransitionTable<Role, NegotiationState, Kind> TABLE =
+      new TransitionTable<>();
 
   static {
     // The consumer's view.
@@ -129,9 +127,7 @@ public final class Transitions {
 
   private static void on(
       Role role, NegotiationState from, Direction direction, Kind kind, NegotiationState to) {
-    if (TABLE.put(new Key(role, from, direction, kind), to) != null) {
-      throw new IllegalStateException("duplicate transition " + role + " " + from + " " + kind);
-    }
+    TABLE.on(role, from, direction, kind, to);
   }
 
   private Transitions() {}
@@ -139,13 +135,11 @@ public final class Transitions {
   /** The next state, or empty when the message is not allowed in {@code from}. */
   public static Optional<NegotiationState> next(
       Role role, NegotiationState from, Direction direction, Kind kind) {
-    return Optional.ofNullable(TABLE.get(new Key(role, from, direction, kind)));
+    return TABLE.next(role, from, direction, kind);
   }
 
   /** Every (role, from) pair and the kinds it accepts, for documentation and tests. */
   static Map<Role, Integer> sizes() {
-    Map<Role, Integer> sizes = new EnumMap<>(Role.class);
-    TABLE.keySet().forEach(k -> sizes.merge(k.role(), 1, Integer::sum));
-    return sizes;
+    return TABLE.sizes(Role.class);
   }
 }

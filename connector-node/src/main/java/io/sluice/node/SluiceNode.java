@@ -9,12 +9,17 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.sluice.audit.AuditLog;
 import io.sluice.audit.AuditLogConfig;
+import io.sluice.audit.CollaborationAudit;
 import io.sluice.audit.HeadIssuer;
 import io.sluice.audit.HeadWitness;
 import io.sluice.audit.NegotiationAudit;
 import io.sluice.audit.PeerHeadStore;
 import io.sluice.audit.TreeHeadSigner;
 import io.sluice.catalog.Catalog;
+import io.sluice.collaboration.CollaborationFile;
+import io.sluice.collaboration.CollaborationJudge;
+import io.sluice.collaboration.CollaborationManager;
+import io.sluice.collaboration.JdbcCollaborationStore;
 import io.sluice.compute.ComputeGuard;
 import io.sluice.compute.DutyLedger;
 import io.sluice.compute.SenderTables;
@@ -41,8 +46,11 @@ import io.sluice.node.config.NodeConfig;
 import io.sluice.node.grpc.AuthenticatingInterceptor;
 import io.sluice.node.grpc.CatalogGrpcService;
 import io.sluice.node.grpc.CatalogOfferResolver;
+import io.sluice.node.grpc.CollaborationControlService;
+import io.sluice.node.grpc.CollaborationGrpcService;
 import io.sluice.node.grpc.ContractGrpcService;
 import io.sluice.node.grpc.ErrorMappingInterceptor;
+import io.sluice.node.grpc.GrpcCollaborationTransport;
 import io.sluice.node.grpc.GrpcNegotiationTransport;
 import io.sluice.node.grpc.NegotiationGrpcService;
 import io.sluice.node.grpc.NodeHealth;
@@ -209,6 +217,39 @@ public final class SluiceNode implements AutoCloseable {
             config.negotiation().retryPolicy(),
             new java.util.Random());
 
+    // Collaborations: the same retry policy and retry loop as negotiations (see
+    // docs/collaborations.md).
+    JdbcCollaborationStore collaborationStore = new JdbcCollaborationStore(database);
+    CollaborationManager collaborations =
+        new CollaborationManager(
+            identity.credentials(),
+            identity.trust(),
+            collaborationStore,
+            new GrpcCollaborationTransport(peers, limits.rpcDeadlineMillis()),
+            new CollaborationJudge(catalog),
+            new CollaborationAudit(audit, self, clock),
+            clock,
+            config.negotiation().retryPolicy(),
+            new java.util.Random());
+    CatalogOfferResolver offerResolver =
+        new CatalogOfferResolver(peers, limits.rpcDeadlineMillis());
+    CollaborationFile.TermsResolver collaborationTerms =
+        (member, dataset, offer) ->
+            member.equals(self)
+                ? catalog
+                    .offer(dataset, offer)
+                    .orElseThrow(
+                        () ->
+                            new SluiceException(
+                                io.sluice.error.ErrorCode.INVALID_COLLABORATION,
+                                "this node publishes no offer '"
+                                    + offer
+                                    + "' of '"
+                                    + dataset
+                                    + "'"))
+                : offerResolver
+                    .resolve(member, dataset, offer, java.util.UUID.randomUUID().toString())[1];
+
     JdbcResultStore resultStore = new JdbcResultStore(database);
     ResultRetention results =
         new ResultRetention(
@@ -322,6 +363,21 @@ public final class SluiceNode implements AutoCloseable {
                     errors,
                     authentication,
                     traces))
+            .addService(
+                secured(
+                    new CollaborationGrpcService(collaborations), errors, authentication, traces))
+            .addService(
+                secured(
+                    new CollaborationControlService(
+                        self,
+                        collaborations,
+                        collaborationStore,
+                        identity.trust(),
+                        collaborationTerms,
+                        clock),
+                    errors,
+                    authentication,
+                    traces))
             .addService(secured(computations.responder(), errors, authentication, traces))
             .addService(
                 secured(
@@ -371,6 +427,11 @@ public final class SluiceNode implements AutoCloseable {
           } catch (RuntimeException e) {
             // a failing round (say, the store is briefly unreachable) must not end the schedule
             log.warn("negotiation retries failed this round: {}", e.getMessage());
+          }
+          try {
+            collaborations.retryPending();
+          } catch (RuntimeException e) {
+            log.warn("collaboration retries failed this round: {}", e.getMessage());
           }
         },
         0,

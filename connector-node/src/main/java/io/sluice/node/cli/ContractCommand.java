@@ -244,6 +244,12 @@ final class ContractCommand implements Runnable {
         description = "Negotiation id, agreement id, or the request id given to contract request.")
     String id;
 
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Write the signed agreement here (for `sluice agreement verify`).")
+    Path out;
+
     @Override
     public Integer call() {
       try (NodeClient client = NodeClient.connect(common.config, null)) {
@@ -252,6 +258,13 @@ final class ContractCommand implements Runnable {
                 ContractServiceGrpc.newBlockingStub(client.channel()),
                 s -> s.show(ShowContractRequest.newBuilder().setId(id).build()));
         print(spec.commandLine().getOut(), details, common.json);
+        if (out != null) {
+          if (details.getAgreement().getSignedAgreement().isEmpty()) {
+            throw new SluiceException(ErrorCode.NOT_FOUND, id + " has no agreement to write");
+          }
+          io.sluice.identity.PemFiles.writeAtomically(
+              out, details.getAgreement().getSignedAgreement().toByteArray(), false);
+        }
         return 0;
       }
     }

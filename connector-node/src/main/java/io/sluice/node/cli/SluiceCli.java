@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
       PolicyCommand.class,
       CatalogCommand.class,
       ContractCommand.class,
+      CollaborationCommand.class,
+      AgreementCommand.class,
       DatasetCommand.class,
       ComputeCommand.class,
       ResultsCommand.class,
