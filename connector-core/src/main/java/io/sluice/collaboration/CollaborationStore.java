@@ -86,12 +86,9 @@ public interface CollaborationStore {
    */
   void deliveryFailed(Delivery d);
 
-  /** Uses counted so far. */
-  long useCount(String collaborationId);
-
   /**
-   * Atomically counts one use if fewer than {@code maxUses} were counted; the new count, or -1 when
-   * exhausted.
+   * Uses counted so far. The computation runtime's use ledger counts them, once per session ({@code
+   * JdbcUseLedger.Counter.COLLABORATIONS}).
    */
-  long countUse(String collaborationId, long maxUses);
+  long useCount(String collaborationId);
 }

@@ -198,31 +198,6 @@ public final class JdbcCollaborationStore implements CollaborationStore {
         });
   }
 
-  @Override
-  public long countUse(String collaborationId, long maxUses) {
-    return db.inTransaction(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE collaborations SET use_count = use_count + 1"
-                      + " WHERE id = ? AND use_count < ?")) {
-            s.setString(1, collaborationId);
-            s.setLong(2, maxUses);
-            if (s.executeUpdate() != 1) {
-              return -1L;
-            }
-          }
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT use_count FROM collaborations WHERE id = ?")) {
-            s.setString(1, collaborationId);
-            try (ResultSet r = s.executeQuery()) {
-              r.next();
-              return r.getLong(1);
-            }
-          }
-        });
-  }
-
   private static void insert(Connection c, StoredCollaboration s) throws SQLException {
     try (PreparedStatement p =
         c.prepareStatement(

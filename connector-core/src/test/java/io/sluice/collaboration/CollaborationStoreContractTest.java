@@ -178,6 +178,14 @@ abstract class CollaborationStoreContractTest {
     try (Database db = open()) {
       CollaborationStore store = new JdbcCollaborationStore(db);
       store.save(fresh("c1", CollaborationState.IN_FORCE, 9000), Changes.NONE);
+      // The runtime's ledger counts a collaboration's uses, in its row, once per session.
+      io.sluice.compute.runtime.UseLedger uses =
+          new io.sluice.compute.runtime.JdbcUseLedger(
+              db,
+              io.sluice.compute.runtime.JdbcUseLedger.Counter.COLLABORATIONS,
+              java.time.Clock.systemUTC());
+      java.util.concurrent.atomic.AtomicInteger next =
+          new java.util.concurrent.atomic.AtomicInteger();
       ExecutorService pool = Executors.newFixedThreadPool(4);
       ConcurrentLinkedQueue<Long> counts = new ConcurrentLinkedQueue<>();
       CountDownLatch start = new CountDownLatch(1);
@@ -186,7 +194,12 @@ abstract class CollaborationStoreContractTest {
           pool.submit(
               () -> {
                 start.await();
-                counts.add(store.countUse("c1", 5));
+                try {
+                  counts.add(uses.reserve("c1", "s" + next.incrementAndGet(), 5).useNumber());
+                } catch (io.sluice.error.SluiceException e) {
+                  assertThat(e.code()).isEqualTo(io.sluice.error.ErrorCode.USE_COUNT_EXHAUSTED);
+                  counts.add(-1L);
+                }
                 return null;
               });
         }

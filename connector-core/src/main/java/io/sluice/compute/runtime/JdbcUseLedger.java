@@ -30,6 +30,9 @@ public final class JdbcUseLedger implements UseLedger {
     /** Bilateral agreements: {@code agreements.use_count}. */
     public static final Counter AGREEMENTS = new Counter("agreements", "agreement_id", "use_count");
 
+    /** Collaborations: {@code collaborations.use_count}. */
+    public static final Counter COLLABORATIONS = new Counter("collaborations", "id", "use_count");
+
     public Counter {
       for (String name : List.of(table, idColumn, countColumn)) {
         if (!name.matches("[a-z_]{1,40}")) {
