@@ -84,11 +84,16 @@ public final class ComputationRuntime {
       }
       RuntimeSession session =
           new RuntimeSession(key, reservation, child, ledger, () -> running.remove(id));
-      session.deadline(
-          timers.schedule(
-              () -> session.stop(RuntimeSession.pastDeadline(limits.sessionDeadline())),
-              limits.sessionDeadline().toMillis(),
-              TimeUnit.MILLISECONDS));
+      try {
+        session.deadline(
+            timers.schedule(
+                () -> session.stop(RuntimeSession.pastDeadline(limits.sessionDeadline())),
+                limits.sessionDeadline().toMillis(),
+                TimeUnit.MILLISECONDS));
+      } catch (RuntimeException e) {
+        session.close(); // the use back, the allocator closed
+        throw e;
+      }
       return session;
     } catch (RuntimeException e) {
       running.remove(id);

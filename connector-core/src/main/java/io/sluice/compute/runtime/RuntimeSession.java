@@ -143,6 +143,7 @@ public final class RuntimeSession implements AutoCloseable {
       @Override
       public void send(WireFrame frame) {
         if (!vocabulary.stops(frame.type())) {
+          checkRunning(); // a stopped session sends nothing, so spends nothing
           spend();
         }
         channel.send(frame);

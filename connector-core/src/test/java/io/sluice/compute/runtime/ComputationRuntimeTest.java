@@ -169,6 +169,40 @@ class ComputationRuntimeTest {
   }
 
   @Test
+  void aStoppedSessionSendsNoDataFrameAndSpendsNothing() {
+    ComputationRuntime runtime = runtime(Duration.ofMinutes(1));
+    Recording wire = new Recording();
+    try (RuntimeSession s = runtime.open(key("s1"), 1)) {
+      PeerChannel channel = s.spending(wire, FRAMES);
+      s.stop(new SluiceException(ErrorCode.CANCELLED, "the caller cancelled"));
+      assertThatThrownBy(() -> channel.send(new WireFrame(1, 0, new byte[] {1})))
+          .isInstanceOfSatisfying(
+              SluiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED));
+      channel.send(new WireFrame(9, 0, new byte[0])); // the stop still reaches the peer
+      assertThat(s.spent()).isFalse();
+    }
+    assertThat(wire.sent).extracting(WireFrame::type).containsExactly(9);
+    assertThat(TestAgreements.useCount(db, "a1")).isZero();
+  }
+
+  @Test
+  void aSessionThatCannotArmItsDeadlineIsNotOpenedAndCostsNothing() {
+    ScheduledExecutorService stopped = Executors.newSingleThreadScheduledExecutor();
+    stopped.shutdown();
+    ComputationRuntime runtime =
+        new ComputationRuntime(
+            new JdbcUseLedger(db, JdbcUseLedger.Counter.AGREEMENTS, Clock.systemUTC()),
+            root,
+            stopped,
+            new ComputationRuntime.Limits(1 << 20, Duration.ofMinutes(1)));
+    assertThatThrownBy(() -> runtime.open(key("s1"), 1))
+        .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+    assertThat(TestAgreements.useCount(db, "a1")).isZero();
+    assertThat(runtime.open()).isZero();
+    assertThat(root.getChildAllocators()).isEmpty();
+  }
+
+  @Test
   void theReleaseIsOnRecordBeforeItsOutput() {
     ComputationRuntime runtime = runtime(Duration.ofMinutes(1));
     List<String> order = new ArrayList<>();

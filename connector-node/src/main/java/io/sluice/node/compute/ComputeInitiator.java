@@ -97,7 +97,13 @@ public final class ComputeInitiator
       throw e;
     }
     ServerCallStreamObserver<RunUpdate> out = (ServerCallStreamObserver<RunUpdate>) updates;
-    Session running = new Session(kind, plan, session, traceId, audit, out, t0);
+    Session running;
+    try {
+      running = new Session(kind, plan, session, traceId, audit, out, t0);
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
     try {
       context.sessions().start(running.stop, running::run);
     } catch (RejectedExecutionException e) {
@@ -200,7 +206,7 @@ public final class ComputeInitiator
         audit.settle();
         channel.close();
         send(RunUpdate.newBuilder().setSummary(summary).build());
-        closeQuietly();
+        closeQuietly(); // before the caller hears the end: nothing of the session outlives it
         out.onCompleted();
       } catch (SluiceException e) {
         SluiceException end = stop.cause(e);
@@ -235,6 +241,9 @@ public final class ComputeInitiator
         channel.close();
         closeQuietly();
         out.onError(StatusMapping.toStatus(internal));
+      } finally {
+        // also when an Error or a failing audit skipped the above (closing twice is harmless)
+        closeQuietly();
       }
     }
 
