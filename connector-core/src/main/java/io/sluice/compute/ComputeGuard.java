@@ -139,18 +139,19 @@ public final class ComputeGuard {
    * @param duties what this node can do about the agreement's duties, and their state
    */
   public Judged judge(Intent intent, Duties duties) {
+    // Who asks comes first, and an agreement with someone else reads as no agreement at all: a
+    // caller learns neither the agreement's state nor whether its id exists.
     NegotiationStore.StoredAgreement stored =
         store
             .agreement(intent.agreementId())
-            .orElseThrow(() -> refuse("no agreement " + intent.agreementId()));
-    // Who asks comes first: anyone else learns nothing about the agreement's state.
-    if (!stored.consumerId().equals(intent.consumer().participant())) {
-      throw refuse(
-          "agreement "
-              + stored.agreementId()
-              + " was not made with "
-              + intent.consumer().participant());
-    }
+            .filter(a -> a.consumerId().equals(intent.consumer().participant()))
+            .orElseThrow(
+                () ->
+                    refuse(
+                        "no agreement "
+                            + intent.agreementId()
+                            + " with "
+                            + intent.consumer().participant()));
     if (!stored.finalized()) {
       throw refuse("agreement " + stored.agreementId() + " is not FINALIZED");
     }

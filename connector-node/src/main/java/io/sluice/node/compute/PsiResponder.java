@@ -86,12 +86,16 @@ final class PsiResponder implements Responder {
         context
             .store()
             .agreement(start.getAgreementId())
-            .filter(a -> a.role() == Role.PROVIDER)
+            .filter(a -> a.role() == Role.PROVIDER && a.consumerId().equals(caller.participant()))
+            // the guard's words: whether the id exists elsewhere is not the caller's to learn
             .orElseThrow(
                 () ->
                     new SluiceException(
                         ErrorCode.AGREEMENT_NOT_USABLE,
-                        "no agreement " + start.getAgreementId() + " where we provide the data"));
+                        "no agreement "
+                            + start.getAgreementId()
+                            + " with "
+                            + caller.participant()));
     List<String> payloadColumns =
         mode == PsiMode.LABEL ? revealed(start.getPayloadColumnsList()) : List.of();
     String keyColumns = KeyBinding.canonical(start.getKeyColumns());

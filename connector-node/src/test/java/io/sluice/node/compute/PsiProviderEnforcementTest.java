@@ -264,8 +264,15 @@ class PsiProviderEnforcementTest {
     h.start(validStart(agreement));
     Status status = h.awaitEnd();
     assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-    assertThat(status.getDescription()).contains("was not made with insurer-b");
-    assertAudited(h.trace, EventType.COMPUTATION_REFUSED, "was not made with insurer-b");
+    assertThat(status.getDescription()).isEqualTo("no agreement " + agreement + " with insurer-b");
+    assertAudited(h.trace, EventType.COMPUTATION_REFUSED, "with insurer-b");
+    // An id that exists nowhere reads the same: the caller cannot probe which ids exist.
+    Hostile probe = new Hostile(asInsurerB);
+    probe.start(validStart("agr-does-not-exist"));
+    Status unknown = probe.awaitEnd();
+    assertThat(unknown.getCode()).isEqualTo(status.getCode());
+    assertThat(unknown.getDescription())
+        .isEqualTo("no agreement agr-does-not-exist with insurer-b");
   }
 
   @Test
@@ -296,7 +303,7 @@ class PsiProviderEnforcementTest {
     h.start(validStart(agreement).setKeyColumns("no_such_column"));
     Status status = h.awaitEnd();
     assertThat(status.getDescription())
-        .contains("was not made with insurer-b")
+        .contains("no agreement " + agreement + " with insurer-b")
         .doesNotContain("national_id")
         .doesNotContain("columns");
   }
