@@ -155,7 +155,7 @@ abstract class NegotiationStoreContractTest {
               "ds",
               new byte[] {1},
               10,
-              20,
+              Long.MAX_VALUE,
               false,
               null,
               0);
@@ -172,7 +172,7 @@ abstract class NegotiationStoreContractTest {
               "ds",
               new byte[] {1, 2},
               10,
-              20,
+              Long.MAX_VALUE, // valid: its uses are counted below
               true,
               null,
               0));
@@ -220,7 +220,7 @@ abstract class NegotiationStoreContractTest {
               "ds",
               new byte[] {1},
               10,
-              20,
+              Long.MAX_VALUE, // valid: its uses are counted below
               true,
               null,
               0));

@@ -30,10 +30,15 @@ public final class TestAgreements {
             "ds",
             new byte[] {1},
             10,
-            20,
+            Long.MAX_VALUE,
             true,
             null,
             0));
+  }
+
+  /** Marks the agreement terminated, as its negotiation's end would. */
+  public static void terminate(Database db, String agreementId) {
+    new JdbcNegotiationStore(db).terminateAgreement(agreementId, "ended by the test");
   }
 
   /** The agreement's count of held uses, as the store has it. */

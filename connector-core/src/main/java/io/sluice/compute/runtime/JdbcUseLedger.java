@@ -26,18 +26,39 @@ public final class JdbcUseLedger implements UseLedger {
    * The table, key column and count column of the terms whose uses this ledger counts. Constants of
    * the code, never input.
    */
-  public record Counter(String table, String idColumn, String countColumn) {
-    /** Bilateral agreements: {@code agreements.use_count}. */
-    public static final Counter AGREEMENTS = new Counter("agreements", "agreement_id", "use_count");
+  public record Counter(
+      String table,
+      String idColumn,
+      String countColumn,
+      String terminatedColumn,
+      String untilColumn) {
+    /**
+     * Bilateral agreements: {@code agreements.use_count}; a terminated or expired agreement
+     * reserves nothing, even when it was judged usable a moment before.
+     */
+    public static final Counter AGREEMENTS =
+        new Counter(
+            "agreements", "agreement_id", "use_count", "terminated_reason", "valid_until_ms");
 
-    /** Collaborations: {@code collaborations.use_count}. */
-    public static final Counter COLLABORATIONS = new Counter("collaborations", "id", "use_count");
+    /** Collaborations: {@code collaborations.use_count} (their state is checked by their store). */
+    public static final Counter COLLABORATIONS =
+        new Counter("collaborations", "id", "use_count", null, null);
 
     public Counter {
-      for (String name : List.of(table, idColumn, countColumn)) {
-        if (!name.matches("[a-z_]{1,40}")) {
-          throw new IllegalArgumentException("not an SQL identifier: " + name);
-        }
+      for (String name : java.util.Arrays.asList(table, idColumn, countColumn)) {
+        identifier(name);
+      }
+      if (terminatedColumn != null) {
+        identifier(terminatedColumn);
+      }
+      if (untilColumn != null) {
+        identifier(untilColumn);
+      }
+    }
+
+    private static void identifier(String name) {
+      if (name == null || !name.matches("[a-z_]{1,40}")) {
+        throw new IllegalArgumentException("not an SQL identifier: " + name);
       }
     }
   }
@@ -69,6 +90,7 @@ public final class JdbcUseLedger implements UseLedger {
     if (row.isPresent() && row.get().state() == State.RESERVED) {
       return new Reservation(termsId, sessionId, row.get().useNumber(), true);
     }
+    requireUsable(c, termsId);
     if (maxUses >= 0 && held >= maxUses) {
       throw new SluiceException(
           ErrorCode.USE_COUNT_EXHAUSTED,
@@ -126,6 +148,43 @@ public final class JdbcUseLedger implements UseLedger {
           throw new SluiceException(ErrorCode.AGREEMENT_NOT_USABLE, "no agreement " + termsId);
         }
         return r.getLong(1);
+      }
+    }
+  }
+
+  /**
+   * Refuses terms that were terminated or expired since they were judged: read under the same lock
+   * as the count, so a termination cannot slip between the judgement and the reservation.
+   */
+  private void requireUsable(Connection c, String termsId) throws SQLException {
+    if (counter.terminatedColumn() == null && counter.untilColumn() == null) {
+      return;
+    }
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT "
+                + (counter.terminatedColumn() == null ? "NULL" : counter.terminatedColumn())
+                + ", "
+                + (counter.untilColumn() == null ? "NULL" : counter.untilColumn())
+                + " FROM "
+                + counter.table()
+                + " WHERE "
+                + counter.idColumn()
+                + " = ?")) {
+      s.setString(1, termsId);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        String terminated = r.getString(1);
+        if (terminated != null && !terminated.isEmpty()) {
+          throw new SluiceException(
+              ErrorCode.AGREEMENT_NOT_USABLE,
+              "agreement " + termsId + " was terminated: " + terminated);
+        }
+        long until = r.getLong(2);
+        if (!r.wasNull() && until <= clock.millis()) {
+          throw new SluiceException(
+              ErrorCode.AGREEMENT_NOT_USABLE, "agreement " + termsId + " has expired");
+        }
       }
     }
   }

@@ -83,6 +83,18 @@ abstract class UseLedgerContractTest {
   }
 
   @Test
+  void aTerminatedAgreementReservesNothingEvenRightAfterItWasJudged() {
+    try (Database db = open()) {
+      TestAgreements.insert(db, "a1");
+      UseLedger uses = ledger(db);
+      uses.reserve("a1", "s1", -1);
+      TestAgreements.terminate(db, "a1");
+      assertCode(() -> uses.reserve("a1", "s2", -1), ErrorCode.AGREEMENT_NOT_USABLE);
+      assertThat(TestAgreements.useCount(db, "a1")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aRestartGivesBackWhatACrashLeftReservedAndKeepsWhatWasSpent() {
     try (Database db = open()) {
       TestAgreements.insert(db, "a1");
