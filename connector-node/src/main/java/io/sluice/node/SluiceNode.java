@@ -312,8 +312,6 @@ public final class SluiceNode implements AutoCloseable {
             new ComputeContext.Limits(
                 Duration.ofHours(24),
                 limits.maxMessageBytes() - 64 * 1024,
-                Math.min(1L << 30, limits.memoryBytes()),
-                Duration.ofHours(6),
                 Duration.ofMillis(limits.startTimeoutMillis())));
 
     ComputeServices computations =

@@ -66,16 +66,9 @@ public record ComputeContext(
    *
    * @param keyEpoch how long one psi-label table (and its OPRF key) serves
    * @param maxFrameBytes the largest PSI frame
-   * @param sessionMemoryLimit the Arrow memory one session may hold
-   * @param sessionDeadline how long one session may run
    * @param startTimeout how long a peer has to name its computation after opening a stream
    */
-  public record Limits(
-      Duration keyEpoch,
-      int maxFrameBytes,
-      long sessionMemoryLimit,
-      Duration sessionDeadline,
-      Duration startTimeout) {}
+  public record Limits(Duration keyEpoch, int maxFrameBytes, Duration startTimeout) {}
 
   public String self() {
     return identity.participant();
@@ -85,12 +78,14 @@ public record ComputeContext(
     return limits.maxFrameBytes();
   }
 
+  /** The Arrow memory one session may hold: the runtime's limit, also for local reads. */
   long sessionMemoryLimit() {
-    return limits.sessionMemoryLimit();
+    return runtime.limits().sessionMemoryLimit();
   }
 
+  /** How long one session may run: the runtime's deadline, also the stream's. */
   Duration sessionDeadline() {
-    return limits.sessionDeadline();
+    return runtime.limits().sessionDeadline();
   }
 
   Duration startTimeout() {
@@ -154,8 +149,7 @@ public record ComputeContext(
     long t0 = System.nanoTime();
     OprfPrivateKey oprf = OprfPrivateKey.generate(OprfSuite.P256_SHA256, new SecureRandom());
     SenderTable table;
-    try (BufferAllocator a =
-        allocator.newChildAllocator("psi-table", 0, limits.sessionMemoryLimit())) {
+    try (BufferAllocator a = allocator.newChildAllocator("psi-table", 0, sessionMemoryLimit())) {
       // The row count is read now, not taken from the catalog: the table never trusts a stale one.
       long count = DatasetProbe.probe(dataset.source(), a).rowCount();
       try (var rows =
